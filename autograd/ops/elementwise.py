@@ -1,0 +1,290 @@
+"""Elementwise primitives and the composites built from them.
+
+Each VJP gets (g, out, *inputs) and returns the cotangent of one input, possibly of the
+broadcast shape: the engine sums it back to the input's shape.
+"""
+
+import numpy as np
+
+from ..primitive import primitive
+from ..tensor import Tensor
+
+# ---- arithmetic -----------------------------------------------------------------------------
+
+
+@primitive
+def add(x, y):
+    "x + y; d/dx = 1, d/dy = 1"
+    return x + y
+
+
+add.defvjp(lambda g, out, x, y: g,
+           lambda g, out, x, y: g)
+
+
+@primitive
+def multiply(x, y):
+    "x * y; d/dx = y, d/dy = x"
+    return x * y
+
+
+multiply.defvjp(lambda g, out, x, y: g * y,
+                lambda g, out, x, y: g * x)
+
+
+@primitive
+def divide(x, y):
+    "x / y; d/dx = 1/y, d/dy = -x/y² = -out/y"
+    return x / y
+
+
+divide.defvjp(lambda g, out, x, y: g / y,
+              lambda g, out, x, y: -g * out / y)
+
+
+@primitive
+def negative(x):
+    "-x; d/dx = -1"
+    return -x
+
+
+negative.defvjp(lambda g, out, x: -g)
+
+
+def subtract(x, y):
+    "x - y, composed as x + (-y)"
+    return add(x, negative(y))
+
+
+def _log_base(x):
+    """log(x) where x > 0, 0 where x == 0 (the limit of out·log x), NaN where x < 0."""
+    safe = where(x > 0, x, 1.0)
+    return where(x > 0, log(safe), where(x == 0, 0.0, np.nan))
+
+
+@primitive
+def power(x, p):
+    "x ** p; d/dx = p·x^(p-1), d/dp = x^p·log(x)"
+    return x ** p
+
+
+power.defvjp(lambda g, out, x, p: g * p * x ** (p - 1),
+             lambda g, out, x, p: g * out * _log_base(x))
+
+
+pow = power
+
+
+def square(x):
+    "x², composed as x * x"
+    return multiply(x, x)
+
+
+# ---- transcendental -------------------------------------------------------------------------
+
+
+@primitive
+def exp(x):
+    "exp(x); d/dx = exp(x)"
+    return np.exp(x)
+
+
+exp.defvjp(lambda g, out, x: g * out)
+
+
+@primitive
+def log(x):
+    "log(x); d/dx = 1/x"
+    return np.log(x)
+
+
+log.defvjp(lambda g, out, x: g / x)
+
+
+@primitive
+def log1p(x):
+    "log(1 + x), accurate near 0; d/dx = 1/(1 + x)"
+    return np.log1p(x)
+
+
+log1p.defvjp(lambda g, out, x: g / (1 + x))
+
+
+@primitive
+def expm1(x):
+    "exp(x) - 1, accurate near 0; d/dx = exp(x)"
+    return np.expm1(x)
+
+
+expm1.defvjp(lambda g, out, x: g * (out + 1))
+
+
+@primitive
+def sqrt(x):
+    "√x; d/dx = 1/(2√x)"
+    return np.sqrt(x)
+
+
+sqrt.defvjp(lambda g, out, x: g / (2 * out))
+
+
+@primitive
+def sin(x):
+    "sin(x); d/dx = cos(x)"
+    return np.sin(x)
+
+
+sin.defvjp(lambda g, out, x: g * cos(x))
+
+
+@primitive
+def cos(x):
+    "cos(x); d/dx = -sin(x)"
+    return np.cos(x)
+
+
+cos.defvjp(lambda g, out, x: -g * sin(x))
+
+
+@primitive
+def tanh(x):
+    "tanh(x); d/dx = 1 - tanh²(x)"
+    return np.tanh(x)
+
+
+tanh.defvjp(lambda g, out, x: g * (1 - out * out))
+
+
+@primitive
+def sigmoid(x):
+    "1/(1 + exp(-x)), without overflow for large |x|; d/dx = σ(x)(1 - σ(x))"
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))[()]
+
+
+sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))
+
+
+@primitive
+def softplus(x):
+    "log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), stable; d/dx = σ(x)"
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+softplus.defvjp(lambda g, out, x: g * sigmoid(x))
+
+
+def log_sigmoid(x):
+    "log σ(x) = -softplus(-x), finite for large |x|"
+    return negative(softplus(negative(x)))
+
+
+# ---- piecewise ------------------------------------------------------------------------------
+
+
+@primitive
+def relu(x):
+    "max(x, 0); d/dx = 1 where x > 0, else 0"
+    return np.maximum(x, 0)
+
+
+relu.defvjp(lambda g, out, x: g * (x > 0))
+
+
+@primitive
+def sign(x):
+    "-1, 0 or 1; d/dx = 0"
+    return np.sign(x)
+
+
+sign.defvjp(lambda g, out, x: g * 0)
+
+
+@primitive
+def absolute(x):
+    "|x|; d/dx = sign(x)"
+    return np.abs(x)
+
+
+absolute.defvjp(lambda g, out, x: g * sign(x))
+abs = absolute
+
+
+def _share(x, y):
+    """1 where x wins, ½ on ties, 0 where y wins: how maximum/minimum route gradient to x."""
+    return (x > y) + 0.5 * (x == y)
+
+
+@primitive
+def maximum(x, y):
+    "elementwise max; the gradient goes to the larger input, split equally on ties"
+    return np.maximum(x, y)
+
+
+maximum.defvjp(lambda g, out, x, y: g * _share(x, y),
+               lambda g, out, x, y: g * _share(y, x))
+
+
+@primitive
+def minimum(x, y):
+    "elementwise min; the gradient goes to the smaller input, split equally on ties"
+    return np.minimum(x, y)
+
+
+minimum.defvjp(lambda g, out, x, y: g * _share(y, x),
+               lambda g, out, x, y: g * _share(x, y))
+
+
+@primitive
+def where(condition, x, y):
+    "x where condition, else y; the gradient follows the chosen branch"
+    return np.where(condition, x, y)[()]
+
+
+where.defvjp(None,
+             lambda g, out, c, x, y: where(c, g, 0.0),
+             lambda g, out, c, x, y: where(c, 0.0, g))
+
+
+def clip(x, a_min=None, a_max=None):
+    "x limited to [a_min, a_max]; gradient 1 inside (bounds included), 0 outside"
+    if a_min is not None:
+        x = where(x < a_min, a_min, x)
+    if a_max is not None:
+        x = where(x > a_max, a_max, x)
+    return x
+
+
+# ---- dtype ----------------------------------------------------------------------------------
+
+
+@primitive
+def _cast(x, dtype):
+    "x converted to dtype; the gradient is converted back"
+    return x.astype(dtype)
+
+
+_cast.defvjp(lambda g, out, x, dtype: _cast(g, dtype=x.dtype))
+
+
+def astype(x, dtype):
+    "x converted to `dtype`; differentiable between float dtypes, a constant otherwise"
+    dtype = np.dtype(dtype)
+    if isinstance(x, Tensor) and dtype.kind not in "fc":
+        return Tensor(x.data.astype(dtype), dtype=dtype)
+    return _cast(x, dtype=dtype)
+
+
+# ---- comparisons (no gradient: the result is boolean) ----------------------------------------
+
+equal = primitive(np.equal, name="equal")
+not_equal = primitive(np.not_equal, name="not_equal")
+less = primitive(np.less, name="less")
+less_equal = primitive(np.less_equal, name="less_equal")
+greater = primitive(np.greater, name="greater")
+greater_equal = primitive(np.greater_equal, name="greater_equal")
+
+__all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "pow", "square", "exp", "log",
+           "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid",
+           "relu", "sign", "absolute", "abs", "maximum", "minimum", "where", "clip", "astype",
+           "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]

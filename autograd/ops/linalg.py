@@ -1,0 +1,141 @@
+"""Linear algebra: matmul and einsum as primitives, tensordot composed from matmul."""
+
+import math
+import string
+from collections import Counter
+
+import numpy as np
+
+from ..primitive import primitive
+from .shape import _PerInput, expand_dims, getitem, reshape, swapaxes, transpose
+
+
+@primitive
+def matmul(x, y):
+    "x @ y for 1-d, 2-d and batched operands (batch axes broadcast); d/dx = g yᵀ, d/dy = xᵀ g"
+    xs, ys = np.shape(x), np.shape(y)
+    if not xs or not ys:
+        raise ValueError(f"matmul: 0-d operands are not allowed (shapes {xs} and {ys}); use *")
+    kx, ky = xs[-1], ys[-2] if len(ys) > 1 else ys[0]
+    if kx != ky:
+        raise ValueError(f"matmul: shapes {xs} and {ys} are not aligned: "
+                         f"{kx} (dim {len(xs) - 1}) != {ky} (dim {max(len(ys) - 2, 0)})")
+    return np.matmul(x, y)
+
+
+def _as_matrices(g, x, y):
+    """Operands and cotangent with 1-d operands promoted to matrices, as matmul treats them."""
+    if np.ndim(y) == 1:
+        y, g = reshape(y, shape=(-1, 1)), expand_dims(g, -1)
+    if np.ndim(x) == 1:
+        x, g = reshape(x, shape=(1, -1)), expand_dims(g, -2)
+    return g, x, y
+
+
+def _matmul_vjp_x(g, out, x, y):
+    g, x2, y2 = _as_matrices(g, x, y)
+    dx = matmul(g, swapaxes(y2, -1, -2))      # (..., 1, k) for 1-d x: the engine sums it down
+    return dx
+
+
+def _matmul_vjp_y(g, out, x, y):
+    g, x2, y2 = _as_matrices(g, x, y)
+    dy = matmul(swapaxes(x2, -1, -2), g)
+    return getitem(dy, index=(Ellipsis, 0)) if np.ndim(y) == 1 else dy
+
+
+matmul.defvjp(_matmul_vjp_x, _matmul_vjp_y)
+
+
+def tensordot(a, b, axes=2):
+    "Σ over paired axes of a and b (np.tensordot), composed from transpose, reshape and matmul"
+    sa, sb = np.shape(a), np.shape(b)
+    if isinstance(axes, (int, np.integer)):
+        ax_a, ax_b = list(range(len(sa) - axes, len(sa))), list(range(axes))
+    else:
+        ax_a, ax_b = ([v] if isinstance(v, (int, np.integer)) else list(v) for v in axes)
+    ax_a = [a_ % len(sa) for a_ in ax_a] if sa else ax_a
+    ax_b = [b_ % len(sb) for b_ in ax_b] if sb else ax_b
+    if len(ax_a) != len(ax_b) or any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
+        raise ValueError(f"tensordot: shapes {sa} and {sb} do not match on axes "
+                         f"{ax_a} and {ax_b}")
+    free_a = [i for i in range(len(sa)) if i not in ax_a]
+    free_b = [j for j in range(len(sb)) if j not in ax_b]
+    k = math.prod(sa[i] for i in ax_a)
+    am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(-1, k))
+    bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, -1))
+    return reshape(matmul(am, bm), shape=tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+
+
+# ---- einsum ---------------------------------------------------------------------------------
+
+
+def _explicit(subscripts, shapes):
+    """Subscripts rewritten with '...' expanded into letters and the output written out."""
+    s = subscripts.replace(" ", "")
+    lhs, rhs = s.split("->") if "->" in s else (s, None)
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(ins)} operands but "
+                         f"{len(shapes)} were given")
+    letters = set(c for c in s if c.isalpha())
+    free = [c for c in string.ascii_letters if c not in letters]
+    n_ell = max((len(sh) - len(sub) + 3 for sub, sh in zip(ins, shapes) if "..." in sub),
+                default=0)
+    ell = "".join(free[:n_ell])
+    out = []
+    for i, (sub, sh) in enumerate(zip(ins, shapes)):
+        if "..." in sub:
+            k = len(sh) - len(sub) + 3
+            sub = sub.replace("...", ell[n_ell - k:] if k > 0 else "")
+        if len(sub) != len(sh) or not all(c.isalpha() for c in sub):
+            raise ValueError(f"einsum: operand {i} has shape {sh} but subscripts "
+                             f"{ins[i]!r} in {subscripts!r}")
+        out.append(sub)
+    if rhs is None:
+        counts = Counter("".join(out))
+        rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return ",".join(out) + "->" + rhs
+
+
+@primitive
+def _einsum(*operands, subscripts):
+    return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+
+
+def _einsum_vjp(i, g, out, *ops, subscripts):
+    """Cotangent of operand i: einsum of g with the other operands; an identity stands in for
+    each repeated index (a diagonal) and a ones vector for indices summed only within it."""
+    ins, outs = subscripts.split("->")
+    ins = ins.split(",")
+    target, shape = ins[i], np.shape(ops[i])
+    others = [j for j in range(len(ops)) if j != i]
+    available = set(outs).union(*(ins[j] for j in others))
+    fresh = iter(c for c in string.ascii_letters if c not in subscripts)
+    result, extra_subs, extra_ops = "", [], []
+    for pos, c in enumerate(target):
+        if c in result:
+            f = next(fresh)
+            result += f
+            extra_subs.append(c + f)
+            extra_ops.append(np.eye(shape[pos], dtype=g.dtype))
+        else:
+            result += c
+            if c not in available:
+                extra_subs.append(c)
+                extra_ops.append(np.ones(shape[pos], dtype=g.dtype))
+    spec = ",".join([outs] + [ins[j] for j in others] + extra_subs) + "->" + result
+    return _einsum(g, *[ops[j] for j in others], *extra_ops, subscripts=spec)
+
+
+_einsum.vjps = _PerInput(_einsum_vjp)
+
+
+def einsum(subscripts, *operands):
+    "Einstein summation (np.einsum), differentiable in every operand"
+    return _einsum(*operands, subscripts=_explicit(subscripts, [np.shape(o) for o in operands]))
+
+
+__all__ = ["matmul", "tensordot", "einsum"]

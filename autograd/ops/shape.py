@@ -1,0 +1,254 @@
+"""Shape and indexing: reshape, transpose, getitem and the ops composed from them."""
+
+import math
+
+import numpy as np
+
+from ..primitive import primitive
+
+
+def normalize_axes(axis, ndim, opname):
+    """`axis` (None, int or tuple, negatives allowed) as a sorted tuple of axes in [0, ndim)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{opname}: axis {a} is out of bounds for a tensor of dimension {ndim}")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{opname}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+# ---- reshape and transpose ------------------------------------------------------------------
+
+
+@primitive
+def reshape(x, shape):
+    "the same elements in a new shape; the gradient is reshaped back"
+    return np.reshape(x, shape)
+
+
+reshape.defvjp(lambda g, out, x, shape: reshape(g, shape=np.shape(x)))
+
+
+@primitive
+def transpose(x, axes=None):
+    "axes permuted (reversed when None); the gradient is permuted back"
+    return np.transpose(x, axes)
+
+
+transpose.defvjp(lambda g, out, x, axes=None:
+                 transpose(g, axes=None if axes is None else tuple(np.argsort(axes))))
+
+
+def permute(x, axes):
+    "axes permuted (PyTorch's name)"
+    return transpose(x, axes=tuple(axes))
+
+
+def swapaxes(x, axis1, axis2):
+    "two axes exchanged, composed from transpose"
+    axes = list(range(np.ndim(x)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes=tuple(axes))
+
+
+def squeeze(x, axis=None):
+    "size-1 axes removed (only `axis` when given), composed from reshape"
+    shape = np.shape(x)
+    axes = normalize_axes(axis, len(shape), "squeeze")
+    if axis is None:
+        axes = tuple(i for i in axes if shape[i] == 1)
+    for a in axes:
+        if shape[a] != 1:
+            raise ValueError(f"squeeze: cannot squeeze axis {a} of shape {shape}: its size is "
+                             f"{shape[a]}, not 1")
+    return reshape(x, shape=tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    "new size-1 axes inserted at `axis` (int or tuple), composed from reshape"
+    shape = np.shape(x)
+    axes = normalize_axes(axis, len(shape) + (1 if isinstance(axis, int) else len(axis)),
+                          "expand_dims")
+    new = list(shape)
+    for a in axes:
+        new.insert(a, 1)
+    return reshape(x, shape=tuple(new))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    "axes start_dim..end_dim merged into one (all of them by default), composed from reshape"
+    shape = np.shape(x)
+    if len(shape) == 0:
+        return reshape(x, shape=(1,))
+    s = normalize_axes(start_dim, len(shape), "flatten")[0]
+    e = normalize_axes(end_dim, len(shape), "flatten")[0]
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"for shape {shape}")
+    return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+# ---- indexing -------------------------------------------------------------------------------
+
+
+def _is_basic(index):
+    """True for indices made of ints, slices, None and Ellipsis (views: no repeated element)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in parts)
+
+
+@primitive
+def getitem(x, index):
+    "x[index] with NumPy's indexing; the gradient is scattered back (repeats accumulate)"
+    return x[index]
+
+
+getitem.defvjp(lambda g, out, x, index: untake(g, index=index, shape=np.shape(x)))
+
+
+@primitive
+def untake(g, index, shape):
+    "zeros of `shape` with g added at `index` (the adjoint of getitem); d/dg = getitem"
+    z = np.zeros(shape, dtype=np.result_type(g))
+    if _is_basic(index):
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
+
+
+def flip(x, axis=None):
+    "the order of elements reversed along `axis` (all axes when None), composed from getitem"
+    ndim = np.ndim(x)
+    axes = normalize_axes(axis, ndim, "flip")
+    return getitem(x, index=tuple(slice(None, None, -1) if i in axes else slice(None)
+                                  for i in range(ndim)))
+
+
+def repeat(x, repeats, axis=None):
+    "each element repeated (np.repeat), composed from getitem with an integer index"
+    if axis is None:
+        x, axis = flatten(x), 0
+    shape = np.shape(x)
+    axis = normalize_axes(axis, len(shape), "repeat")[0]
+    idx = np.repeat(np.arange(shape[axis]), repeats)
+    return getitem(x, index=(slice(None),) * axis + (idx,))
+
+
+def tile(x, reps):
+    "x repeated as a block (np.tile), composed from reshape and broadcast_to"
+    from .reductions import broadcast_to
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    shape = np.shape(x)
+    n = max(len(shape), len(reps))
+    shape = (1,) * (n - len(shape)) + shape
+    reps = (1,) * (n - len(reps)) + reps
+    interleaved = tuple(v for pair in zip((1,) * n, shape) for v in pair)
+    target = tuple(v for pair in zip(reps, shape) for v in pair)
+    y = broadcast_to(reshape(x, shape=interleaved), shape=target)
+    return reshape(y, shape=tuple(r * s for r, s in zip(reps, shape)))
+
+
+# ---- joining and splitting ------------------------------------------------------------------
+
+
+class _PerInput:
+    """VJPs of a primitive with any number of inputs: vjps[i] is vjp(i, g, out, *xs)."""
+
+    def __init__(self, vjp):
+        self.vjp = vjp
+
+    def __getitem__(self, i):
+        return lambda g, out, *xs, **kw: self.vjp(i, g, out, *xs, **kw)
+
+
+@primitive
+def _concatenate(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(i, g, out, *xs, axis=0):
+    ax = axis % np.ndim(out)
+    start = sum(np.shape(x)[ax] for x in xs[:i])
+    index = (slice(None),) * ax + (slice(start, start + np.shape(xs[i])[ax]),)
+    return getitem(g, index=index)
+
+
+_concatenate.vjps = _PerInput(_concatenate_vjp)
+
+
+def concatenate(tensors, axis=0):
+    "tensors joined along an existing axis; the gradient is sliced back to each"
+    return _concatenate(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    "tensors joined along a new axis, composed from expand_dims and concatenate"
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {np.shape(t) for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape; got "
+                         f"{', '.join(str(np.shape(t)) for t in tensors)}")
+    return _concatenate(*[expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    "x cut into pieces along `axis` (np.split), each piece a getitem"
+    shape = np.shape(x)
+    axis = normalize_axes(axis, len(shape), "split")[0]
+    n = shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: an axis of length {n} cannot be split into {k} equal parts")
+        bounds = [i * (n // k) for i in range(k + 1)]
+    else:
+        bounds = [0] + list(indices_or_sections) + [n]
+    return [getitem(x, index=(slice(None),) * axis + (slice(a, b),))
+            for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# ---- padding --------------------------------------------------------------------------------
+
+
+def _pad_widths(pad_width, ndim):
+    return [tuple(int(v) for v in w) for w in np.broadcast_to(np.asarray(pad_width), (ndim, 2))]
+
+
+@primitive
+def _pad(x, pad_width, constant_values=0):
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+_pad.defvjp(lambda g, out, x, pad_width, constant_values=0: getitem(
+    g, index=tuple(slice(a, a + n) for (a, _), n in zip(pad_width, np.shape(x)))))
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    "x surrounded by `constant_values` (np.pad with mode='constant'); the gradient is cropped"
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    try:
+        widths = _pad_widths(pad_width, np.ndim(x))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
+                         f"{np.shape(x)}") from None
+    if any(a < 0 or b < 0 for a, b in widths):
+        raise ValueError(f"pad: pad widths must be non-negative; got {pad_width!r}")
+    return _pad(x, pad_width=tuple(widths), constant_values=constant_values)
+
+
+__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
+           "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]

@@ -1,0 +1,159 @@
+"""How a primitive is declared and applied.
+
+A primitive is a forward function on arrays plus one VJP per differentiable input:
+
+    @primitive
+    def mul(x, y):
+        "x * y; d/dx = y, d/dy = x"
+        return x * y
+
+    mul.defvjp(lambda g, out, x, y: g * y,
+               lambda g, out, x, y: g * x)
+
+Arrays are positional arguments, metadata (axis, shape, ...) keyword arguments. A VJP gets the
+output cotangent `g`, the output `out`, the inputs and the keywords, and returns the cotangent
+of its input. VJPs are written with operators and autograd functions only, which makes them
+work on two kinds of value:
+
+- during `backward(create_graph=True)` they get Tensors, so the backward pass is recorded and
+  can be differentiated again;
+- otherwise the engine hands them plain arrays and every primitive called inside computes
+  directly with NumPy (`_state.raw`), so a first-order backward costs no graph bookkeeping.
+
+A VJP may return a cotangent of a broadcast shape: the engine sums it down to the input's shape
+(the one place where broadcasting is undone) and checks the result.
+"""
+
+import traceback
+
+import numpy as np
+
+from .grad_mode import _state
+from .tensor import Tensor, as_array
+
+_new = object.__new__
+_PASS = {float, int, bool, np.ndarray, np.float64, np.float32, np.float16, np.int64, np.bool_}
+
+
+class Primitive:
+    """An operation the engine knows: `fwd` on arrays and one VJP per differentiable input."""
+
+    def __init__(self, fwd, name=None):
+        self.fwd = fwd
+        self.name = name or fwd.__name__
+        self.__name__ = self.name
+        self.__doc__ = fwd.__doc__
+        self.__wrapped__ = fwd
+        self.vjps = None          # None: the output never requires grad (comparisons, argmax)
+
+    def defvjp(self, *vjps):
+        """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
+        self.vjps = vjps
+        return self
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args, **kw):
+        if _state.raw:
+            return self.fwd(*args, **kw)
+        arrays = []
+        needs_grad = False
+        any_tensor = False
+        converted = False
+        for a in args:
+            if isinstance(a, Tensor):
+                any_tensor = True
+                arrays.append(a.data)
+                if a.requires_grad:
+                    needs_grad = True
+            elif type(a) in _PASS:
+                arrays.append(a)
+            else:
+                arrays.append(np.asarray(a))
+                converted = True
+        if not any_tensor:          # all raw: build Tensors so dtypes follow the default
+            return self(*[Tensor(a) for a in arrays], **kw)
+        try:
+            out = self.fwd(*arrays, **kw)
+        except (ValueError, TypeError, IndexError) as e:
+            raise _op_error(self.name, e, arrays) from e
+        t = _new(Tensor)
+        t.data = out
+        t.grad = None
+        t.name = None
+        t._version = 0
+        t._hooks = None
+        if needs_grad and _state.grad_enabled and self.vjps is not None:
+            t.requires_grad = True
+            t._op = self
+            t._inputs = args if not converted else tuple(
+                a if isinstance(a, Tensor) else arr for a, arr in zip(args, arrays))
+            t._kw = kw
+            t._stamp = _state.clock
+        else:
+            t.requires_grad = False
+            t._op = None
+        if _state.anomaly:
+            _check_forward(self, t, arrays)
+        return t
+
+
+def primitive(fwd=None, *, name=None):
+    """Decorator turning an array function into a `Primitive` (then declare VJPs with defvjp)."""
+    if fwd is None:
+        return lambda f: Primitive(f, name)
+    return Primitive(fwd, name)
+
+
+def shapes_of(arrays):
+    """The shapes of the array arguments of an op, for error messages."""
+    return ", ".join(str(np.shape(a)) for a in arrays)
+
+
+def _op_error(name, e, arrays):
+    """Re-raise a NumPy error from inside an op's forward with the op and input shapes named."""
+    msg = str(e)
+    if not msg.startswith(f"{name}:"):
+        msg = f"{name}: {msg} (input shapes {shapes_of(arrays)})"
+    if isinstance(e, np.exceptions.AxisError):
+        return np.exceptions.AxisError(msg)
+    try:
+        return type(e)(msg)
+    except Exception:
+        return ValueError(msg)
+
+
+class AnomalyError(FloatingPointError):
+    """Raised in `detect_anomaly()` mode when an op produces NaN or inf."""
+
+
+def creation_site(t):
+    """Where in user code tensor `t` was created (recorded only in anomaly mode), as text."""
+    trace = getattr(t, "_trace", None)
+    if not trace:
+        return ""
+    return "".join(traceback.format_list(trace))
+
+
+def _user_frames():
+    stack = traceback.extract_stack()[:-3]
+    here = __name__.rsplit(".", 1)[0]
+    user = [f for f in stack if f"/{here}/" not in f.filename.replace("\\", "/")]
+    return user[-6:] or stack[-6:]
+
+
+def _check_forward(op, t, arrays):
+    t._trace = _user_frames()
+    if _all_finite(t.data):
+        return
+    if all(_all_finite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic, float))):
+        kind = "NaN" if np.isnan(as_array(t.data)).any() else "inf"
+        raise AnomalyError(f"{op.name}: forward produced {kind} from finite inputs "
+                           f"(input shapes {shapes_of(arrays)}). The op was created at:\n"
+                           + creation_site(t))
+
+
+def _all_finite(a):
+    a = np.asarray(a)
+    return not np.issubdtype(a.dtype, np.inexact) or bool(np.isfinite(a).all())
