@@ -1,0 +1,28 @@
+"""Shared test setup: hypothesis profiles and a guard that restores global autograd state.
+
+Profiles (pick with HYPOTHESIS_PROFILE=name): `ci` (default: modest, so the core suite runs in
+a few minutes on 2 cores), `quick` (a smoke run), `thorough` (before a release).
+"""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import autograd
+
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                      HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=15, **_common)
+settings.register_profile("quick", max_examples=5, **_common)
+settings.register_profile("thorough", max_examples=200, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Every test starts in float64 with grad mode on, whatever the previous test did."""
+    yield
+    autograd.set_default_dtype(np.float64)
+    autograd.set_grad_enabled(True)
