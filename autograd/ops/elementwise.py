@@ -174,6 +174,18 @@ def softplus(x):
 softplus.defvjp(lambda g, out, x: g * sigmoid(x))
 
 
+_erf = np.frompyfunc(__import__("math").erf, 1, 1)
+
+
+@primitive
+def erf(x):
+    "the error function (2/√π)∫₀ˣ exp(-t²) dt; d/dx = (2/√π)·exp(-x²)"
+    return np.asarray(_erf(x), dtype=np.result_type(x, np.float16))[()]
+
+
+erf.defvjp(lambda g, out, x: g * (2 / np.sqrt(np.pi)) * exp(-x * x))
+
+
 def log_sigmoid(x):
     "log σ(x) = -softplus(-x), finite for large |x|"
     return negative(softplus(negative(x)))
@@ -285,6 +297,6 @@ greater = primitive(np.greater, name="greater")
 greater_equal = primitive(np.greater_equal, name="greater_equal")
 
 __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "pow", "square", "exp", "log",
-           "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid",
+           "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid", "erf",
            "relu", "sign", "absolute", "abs", "maximum", "minimum", "where", "clip", "astype",
            "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
