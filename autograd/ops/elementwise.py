@@ -4,6 +4,8 @@ Each VJP gets (g, out, *inputs) and returns the cotangent of one input, possibly
 broadcast shape: the engine sums it back to the input's shape.
 """
 
+import math
+
 import numpy as np
 
 from ..primitive import primitive
@@ -174,7 +176,7 @@ def softplus(x):
 softplus.defvjp(lambda g, out, x: g * sigmoid(x))
 
 
-_erf = np.frompyfunc(__import__("math").erf, 1, 1)
+_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 @primitive
