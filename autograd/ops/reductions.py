@@ -155,7 +155,7 @@ def argmin(x, axis=None, keepdims=False):
 @primitive
 def logsumexp(x, axis=None, keepdims=False):
     "log Σ exp(x) over axis, shifted by the max so it never overflows; d/dx = softmax(x)"
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)     # -inf for an empty sum
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):
         s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m

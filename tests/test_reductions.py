@@ -1,0 +1,154 @@
+"""Reductions, moments, max/min, logsumexp and softmax: forward against NumPy, first and second
+derivatives against central differences, over hypothesis-drawn axes and keepdims."""
+
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+from hypothesis import given
+
+import autograd as ag
+from autograd.testing import gradcheck, gradgradcheck, shapes, tensors
+
+SMALL = shapes(max_dims=3, max_side=3)
+
+
+@st.composite
+def axes(draw, ndim, allow_none=True):
+    """None, one axis (possibly negative) or a tuple of distinct axes of an ndim-d array."""
+    options = ["tuple"] + (["none"] if allow_none else []) + (["int"] if ndim else [])
+    kind = draw(st.sampled_from(options))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim, ndim - 1))
+    return tuple(draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))) \
+        if ndim else ()
+
+
+def check(fn, npfn, x, second=True):
+    got = fn(x)
+    want = npfn(x.data)
+    assert got.shape == np.shape(want)
+    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, [x])
+    if second:
+        assert gradgradcheck(fn, [x], seed=0)
+
+
+REDUCTIONS = [
+    ("sum", ag.sum, np.sum, "real"),
+    ("mean", ag.mean, np.mean, "real"),
+    ("var", ag.var, np.var, "real"),
+    ("std", ag.std, np.std, "distinct"),
+    ("prod", ag.prod, np.prod, "real"),
+    ("max", ag.max, np.max, "distinct"),
+    ("min", ag.min, np.min, "distinct"),
+    ("logsumexp", ag.logsumexp, None, "real"),
+]
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return s if keepdims else np.squeeze(s, axis=axis)
+
+
+@pytest.mark.parametrize("name,fn,npfn,dom", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
+@given(data=st.data())
+def test_reduction(name, fn, npfn, dom, data):
+    x = data.draw(tensors(shape=SMALL, elements=dom))
+    axis = data.draw(axes(x.ndim))
+    keepdims = data.draw(st.booleans())
+    npfn = npfn or _np_logsumexp
+    if name == "std" and np.prod([x.shape[a] for a in np.atleast_1d(
+            range(x.ndim) if axis is None else axis)], dtype=int) <= 1:
+        return                      # std of one element is √0, where √ has no derivative
+    check(lambda t: fn(t, axis=axis, keepdims=keepdims),
+          lambda a: npfn(a, axis=axis, keepdims=keepdims), x)
+    method = getattr(x, name)(axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(method.data, npfn(x.data, axis=axis, keepdims=keepdims), rtol=1e-10)
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.var, np.var), (ag.std, np.std)])
+@given(x=tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3),
+                 elements="distinct"))
+def test_ddof(fn, npfn, x):
+    check(lambda t: fn(t, axis=0, ddof=1), lambda a: npfn(a, axis=0, ddof=1), x)
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.sum, np.sum), (ag.prod, np.prod),
+                                     (ag.logsumexp, _np_logsumexp)])
+@given(data=st.data())
+def test_size_zero_axes(fn, npfn, data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=0, max_side=2)))
+    axis = data.draw(axes(x.ndim))
+    got = fn(x, axis=axis)
+    np.testing.assert_allclose(got.data, npfn(x.data, axis=axis))
+    if got.size and np.all(np.isfinite(got.data)):
+        assert gradcheck(lambda t: fn(t, axis=axis), [x])
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.softmax, None), (ag.log_softmax, None)])
+@given(data=st.data())
+def test_softmax_family(fn, npfn, data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3)))
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    lse = _np_logsumexp(x.data, axis=axis, keepdims=True)
+    want = np.exp(x.data - lse) if fn is ag.softmax else x.data - lse
+    check(lambda t: fn(t, axis=axis), lambda a: want, x)
+    if fn is ag.softmax:
+        np.testing.assert_allclose(fn(x, axis=axis).data.sum(axis=axis), 1.0, rtol=1e-12)
+
+
+def test_max_min_ties_share_gradient_equally():
+    x = ag.Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    ag.max(x, axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    y = ag.Tensor([0.0, -1.0, -1.0], requires_grad=True)
+    y.min().backward()
+    np.testing.assert_allclose(y.grad.data, [0, 0.5, 0.5])
+
+
+def test_prod_with_zeros_is_exact():
+    x = ag.Tensor([2.0, 0.0, 3.0], requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 6.0, 0.0])
+    y = ag.Tensor([0.0, 4.0, 0.0], requires_grad=True)
+    y.prod().backward()
+    np.testing.assert_array_equal(y.grad.data, [0.0, 0.0, 0.0])
+    assert gradgradcheck(ag.prod, [np.array([2.0, 0.0, 3.0, 0.5])], seed=0)
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.argmax, np.argmax), (ag.argmin, np.argmin)])
+@given(data=st.data())
+def test_argmax_argmin_have_no_gradient(fn, npfn, data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3), elements="distinct"))
+    axis = data.draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    got = fn(x, axis=axis)
+    assert not got.requires_grad and got.dtype.kind == "i"
+    np.testing.assert_array_equal(got.data, npfn(x.data, axis=axis))
+    np.testing.assert_array_equal(getattr(x, fn.__name__)(axis=axis).data, got.data)
+
+
+@given(data=st.data())
+def test_broadcast_to_and_sum_to_are_adjoint(data):
+    """⟨broadcast_to(x), y⟩ = ⟨x, sum_to(y)⟩ for every x, y."""
+    x = data.draw(tensors(shape=SMALL, requires_grad=False))
+    extra = data.draw(shapes(max_dims=2, max_side=3))
+    target = np.broadcast_shapes(extra + tuple(1 for _ in x.shape), x.shape)
+    target = tuple(t if s != 1 else data.draw(st.integers(1, 3)) for t, s in
+                   zip(target, (1,) * (len(target) - x.ndim) + x.shape))
+    y = data.draw(tensors(shape=target, requires_grad=False))
+    lhs = np.sum(ag.broadcast_to(x, target).data * y.data)
+    rhs = np.sum(x.data * ag.sum_to(y, x.shape).data)
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-12)
+    check(lambda t: ag.broadcast_to(t, target), lambda a: np.broadcast_to(a, target),
+          x.detach().requires_grad_())
+
+
+def test_logsumexp_of_nothing_is_minus_infinity():
+    """log Σ over an empty axis is log 0 = -inf (as scipy and PyTorch), not an error."""
+    got = ag.logsumexp(ag.zeros(2, 0), axis=1)
+    np.testing.assert_array_equal(got.data, [-np.inf, -np.inf])
