@@ -15,6 +15,9 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         detect_anomaly, is_anomaly_enabled)
 from .primitive import Primitive, primitive, AnomalyError
 from .engine import backward, grad
+from .function import Function, FunctionCtx
+from .checkpoint import checkpoint
+from . import functional
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
 from .creation import *  # noqa: F401,F403
@@ -26,5 +29,6 @@ int32, int64, bool_ = _np.int32, _np.int64, _np.bool_
 __version__ = "0.1.0"
 __all__ = (["Tensor", "set_default_dtype", "get_default_dtype", "no_grad", "enable_grad",
             "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
-            "Primitive", "primitive", "AnomalyError", "backward", "grad", "float16", "float32",
+            "Primitive", "primitive", "AnomalyError", "Function", "FunctionCtx", "checkpoint",
+            "functional", "backward", "grad", "float16", "float32",
             "float64", "int32", "int64", "bool_"] + _ops_all + _creation_all)
