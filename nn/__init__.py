@@ -1,0 +1,20 @@
+"""chainrule's nn: neural networks composed only of autograd operations.
+
+    >>> import autograd as ag, nn
+    >>> model = nn.MLP(2, [16, 16, 1])                 # Linear layers, ReLU between them
+    >>> loss = nn.MSELoss()(model(ag.randn(8, 2)), ag.zeros(8, 1))
+    >>> loss.backward()                                # gradients from autograd's VJPs alone
+
+No derivative formula lives in this package (a test checks the sources).
+"""
+
+from . import functional, init, utils
+from .layers import (ELU, GELU, MLP, BatchNorm1d, Dropout, Identity, Layer, LayerNorm,
+                     LeakyReLU, Linear, LogSoftmax, Maxout, Neuron, Perceptron, ReLU, ScalarMLP,
+                     Sigmoid, Softmax, Softplus, Tanh)
+from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss, L1Loss,
+                     MSELoss, MultiMarginLoss, NLLLoss, PerceptronLoss)
+from .module import Module, ModuleList, Parameter, Sequential
+from .utils import clip_grad_norm_, clip_grad_value_
+
+# ---- engineer B's parts (optim, schedulers, data, train, serialization) go below ----
