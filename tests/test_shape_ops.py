@@ -1,0 +1,154 @@
+"""Shape and indexing ops: forward against NumPy, first and second derivatives against central
+differences; indexing with ints, slices, None, Ellipsis, masks and repeated integer arrays."""
+
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+from hypothesis import given
+
+import autograd as ag
+from autograd.testing import gradcheck, gradgradcheck, shapes, tensors
+
+SMALL = shapes(max_dims=3, max_side=3)
+
+
+def check(fn, npfn, *xs, second=True):
+    got = fn(*xs)
+    want = npfn(*[x.data for x in xs])
+    assert got.shape == np.shape(want)
+    np.testing.assert_array_equal(got.data, want)
+    assert gradcheck(fn, xs)
+    if second:
+        assert gradgradcheck(fn, xs, seed=0)
+
+
+@given(data=st.data())
+def test_reshape(data):
+    x = data.draw(tensors(shape=shapes(max_dims=3, max_side=3, min_side=0)))
+    new = tuple(data.draw(st.permutations(x.shape)))
+    check(lambda t: t.reshape(new), lambda a: a.reshape(new), x)
+    check(lambda t: ag.reshape(t, (-1,)), lambda a: a.reshape(-1), x)
+    check(lambda t: t.view(*new) if new else t.view(()), lambda a: a.reshape(new), x)
+
+
+@given(data=st.data())
+def test_transpose_permute_swapaxes(data):
+    x = data.draw(tensors(shape=SMALL))
+    perm = tuple(data.draw(st.permutations(range(x.ndim))))
+    check(lambda t: t.transpose(perm) if perm else t.transpose(), lambda a: a.transpose(perm),
+          x)
+    check(lambda t: t.T, lambda a: a.T, x)
+    check(lambda t: ag.permute(t, perm), lambda a: np.transpose(a, perm), x)
+    if x.ndim:
+        i, j = data.draw(st.integers(-x.ndim, x.ndim - 1)), data.draw(st.integers(0, x.ndim - 1))
+        check(lambda t: t.swapaxes(i, j), lambda a: np.swapaxes(a, i, j), x)
+
+
+@given(data=st.data())
+def test_squeeze_expand_dims_flatten(data):
+    x = data.draw(tensors(shape=shapes(max_dims=4, max_side=2)))
+    check(lambda t: t.squeeze(), np.squeeze, x)
+    ones = [i for i, n in enumerate(x.shape) if n == 1]
+    if ones:
+        a = data.draw(st.sampled_from(ones))
+        check(lambda t: ag.squeeze(t, axis=a), lambda v: np.squeeze(v, axis=a), x)
+    e = data.draw(st.integers(-x.ndim - 1, x.ndim))
+    check(lambda t: t.expand_dims(e), lambda v: np.expand_dims(v, e), x)
+    check(lambda t: t.flatten(), lambda v: v.reshape(-1), x)
+    if x.ndim >= 2:
+        check(lambda t: ag.flatten(t, start_dim=1), lambda v: v.reshape(v.shape[0], -1), x)
+
+
+@given(data=st.data())
+def test_flip_repeat_tile(data):
+    x = data.draw(tensors(shape=SMALL))
+    axis = data.draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1))) if x.ndim else None
+    check(lambda t: t.flip(axis), lambda v: np.flip(v, axis), x)
+    reps = data.draw(st.integers(1, 3))
+    check(lambda t: t.repeat(reps, axis=axis), lambda v: np.repeat(v, reps, axis=axis), x)
+    tiles = tuple(data.draw(st.lists(st.integers(1, 2), min_size=1, max_size=3)))
+    check(lambda t: t.tile(tiles), lambda v: np.tile(v, tiles), x)
+
+
+def test_repeat_with_per_element_counts_accumulates():
+    x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = ag.repeat(x, [3, 0, 1])
+    np.testing.assert_array_equal(y.data, [1, 1, 1, 3])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 0, 1])
+
+
+@given(data=st.data())
+def test_concatenate_stack_split(data):
+    base = data.draw(shapes(min_dims=1, max_dims=3, max_side=3))
+    axis = data.draw(st.integers(-len(base), len(base) - 1))
+    sizes = data.draw(st.lists(st.integers(0, 3), min_size=1, max_size=3))
+    parts = [data.draw(tensors(shape=base[:axis % len(base)] + (n,) + base[axis % len(base) + 1:]))
+             for n in sizes]
+    check(lambda *ts: ag.concatenate(ts, axis=axis), lambda *a: np.concatenate(a, axis=axis),
+          *parts)
+    same = [data.draw(tensors(shape=base)) for _ in sizes]
+    new_axis = data.draw(st.integers(-len(base) - 1, len(base)))
+    check(lambda *ts: ag.stack(ts, axis=new_axis), lambda *a: np.stack(a, axis=new_axis), *same)
+    whole = ag.concatenate(parts, axis=axis).detach().requires_grad_()
+    cuts = list(np.cumsum(sizes)[:-1])
+    pieces = whole.split(cuts, axis=axis)
+    for got, want in zip(pieces, np.split(whole.data, cuts, axis=axis)):
+        np.testing.assert_array_equal(got.data, want)
+    assert gradcheck(lambda t: tuple(ag.split(t, cuts, axis=axis)), [whole])
+
+
+def test_split_into_equal_sections():
+    x = ag.arange(6.0).reshape(2, 3)
+    a, b, c = ag.split(x, 3, axis=1)
+    np.testing.assert_array_equal(b.data, [[1.0], [4.0]])
+    with pytest.raises(ValueError, match="split"):
+        ag.split(x, 4, axis=1)
+
+
+@given(data=st.data())
+def test_pad(data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3)))
+    widths = tuple((data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
+                   for _ in range(x.ndim))
+    value = data.draw(st.sampled_from([0.0, -1.5]))
+    check(lambda t: t.pad(widths, constant_values=value),
+          lambda v: np.pad(v, widths, constant_values=value), x)
+
+
+INDICES = [
+    1, -1, slice(None), slice(None, None, -1), slice(1, None, 2), (Ellipsis, 0), (None, 0),
+    (0, None, slice(None)), (Ellipsis, None), np.array([0, 0, 2, 1, 0]), [2, 2],
+    (slice(None), np.array([1, 1])), (np.array([0, 2]), np.array([1, 1])),
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=[repr(i) for i in INDICES])
+@given(x=tensors(shape=st.tuples(st.just(3), st.integers(2, 3), st.integers(1, 2))))
+def test_getitem(index, x):
+    npindex = np.asarray(index) if isinstance(index, list) else index
+    check(lambda t: t[index], lambda a: a[npindex], x)
+
+
+@given(data=st.data())
+def test_getitem_boolean_mask(data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3)))
+    mask = data.draw(tensors(shape=x.shape, elements=st.booleans().map(float),
+                             requires_grad=False)).data > 0.5
+    check(lambda t: t[mask], lambda a: a[mask], x)
+    check(lambda t: t[ag.Tensor(mask, dtype=bool)], lambda a: a[mask], x)
+
+
+def test_repeated_indices_accumulate():
+    x = ag.Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_iteration_and_len_follow_axis_zero():
+    x = ag.Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    assert len(x) == 3
+    rows = list(x)
+    assert [r.shape for r in rows] == [(2,)] * 3
+    (rows[0] * 1 + rows[2] * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 1], [0, 0], [2, 2]])
