@@ -1,0 +1,109 @@
+"""Pictures of the computation graph, and of backprop step by step, with Graphviz.
+
+    >>> from autograd import Tensor
+    >>> from autograd.viz import draw, backprop_steps
+    >>> x, y, z = (Tensor(v, requires_grad=True, name=n) for v, n in ((-2., "x"), (5., "y"), (-4., "z")))
+    >>> f = (x + y) * z
+    >>> f.backward()
+    >>> g = draw(f, derivatives=True)      # a graphviz.Digraph; shows inline in Jupyter
+    >>> frames = backprop_steps(f)         # one picture per step; a slider in Jupyter
+
+Tensors are boxes (name, value, gradient; shape and a mean/norm summary for big ones),
+operations are small ovals between them, as in micrograd's drawings. Rendering uses the system
+`dot` if there is one, else `graphviz-pure` from PyPI; without either, `.source` still gives
+the DOT text and rendering raises GraphvizNotFound with install instructions.
+
+Which gradients a picture shows (`grads`): intermediate tensors keep no `.grad`, so by default
+("auto"), once a backward pass has run (some leaf in the picture has a `.grad`), draw runs
+one more pass of the engine from the roots that writes nothing and shows d root / d t on
+every tensor; leaves that have a `.grad` show that, as do tensors that called retain_grad().
+"stored" shows `.grad` attributes only, "pass" always runs the pass, None shows no gradients.
+"""
+
+try:
+    import graphviz  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the environment
+    raise ImportError("autograd.viz needs the graphviz Python package: "
+                      "pip install 'chainrule[viz]' (or pip install graphviz graphviz-pure)") from None
+
+import warnings
+
+import numpy as np
+
+from ._dot import BANDS, FIELDS, Options, build
+from ._graph import Graph, gradient_pass
+from ._render import Digraph, GraphvizNotFound, render_source, renderer
+from ._steps import Frames, frames_for
+
+__all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "renderer",
+           "render_source", "FIELDS", "BANDS"]
+
+
+def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nodes=500,
+         max_depth=None, grads="auto", derivatives=False, group=False, collapse=False,
+         color_grad=False, title=None):
+    """A graphviz.Digraph of everything `roots` were computed from.
+
+    fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
+        tensors with axes, and 'dtype' on scalars that are not float64).
+    rankdir: 'LR' (left to right) or 'TB' (top to bottom), also 'RL', 'BT'.
+    fmt: a format spec for numbers ('.4g', '.3f', ...) or a callable number -> str.
+    max_elements: tensors with at most this many elements show their numbers; bigger ones
+        show shape, dtype, mean and norm.
+    max_nodes, max_depth: draw at most this many tensors (nearest the roots first) / only
+        tensors at most this many operations from a root; a note says what was left out.
+    grads: 'auto', 'stored', 'pass' or None (see the module docs).
+    derivatives: label each edge of a one-element tensor into an operation with the local
+        derivative d out / d in (from the op's own VJP), the factor the chain rule multiplies.
+    group: put parameters named by module path ('layers.0.weight') and the operations using
+        them into one box per module. True: the module is the name up to its last dot; an int
+        k: its first k parts; or a callable name -> module (or None).
+    collapse: True, or module names: draw those modules as one node each (implies group).
+    color_grad: fill tensors by the size (rms) of their gradient, with a legend; True or
+        four increasing thresholds between the bands of BANDS.
+    title: a line of text above the picture.
+    """
+    opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
+                   color_grad)
+    graph = Graph(roots, max_nodes, max_depth)
+    shown = _gradients(graph, grads)
+    return build(graph, opts, shown, state={"title": title} if title else None)
+
+
+def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9,
+                   max_nodes=500, max_depth=None, derivatives=False, group=False,
+                   collapse=False, color_grad=False):
+    """The backward pass from one-element `roots`, as Frames: one picture per step in the
+    engine's real processing order. Each highlights the tensor being processed (red border,
+    yellow gradient), the inputs it sends gradients to (green: first contribution; orange,
+    with the sum written out: a contribution added to an earlier one), and the gradients
+    filled in so far ('(so far)' where more contributions are still to come). The frames come
+    from a pass of their own: `.grad` is left untouched. Options are those of draw()."""
+    opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
+                   color_grad)
+    return frames_for(Graph(roots, max_nodes, max_depth), opts)
+
+
+def _gradients(graph, mode):
+    """{id(tensor): gradient array} to show, following draw's `grads` option."""
+    if mode not in ("auto", "stored", "pass", None):
+        raise ValueError(f"draw: grads must be 'auto', 'stored', 'pass' or None; got {mode!r}")
+    if mode is None:
+        return {}
+    stored = {id(t): np.asarray(t.grad.data) for t in graph.order if t.grad is not None}
+    run = mode == "pass" or (mode == "auto" and any(t._op is None for t in graph.order
+                                                    if id(t) in stored))
+    if not run:
+        return stored
+    roots = [r for r in graph.roots if r.requires_grad]
+    if mode == "auto" and any(r.size != 1 for r in roots):
+        return stored       # the pass would need the gradient backward was seeded with
+    try:
+        computed = gradient_pass(roots, caller="draw") if roots else {}
+    except RuntimeError as e:
+        if mode == "pass":
+            raise
+        warnings.warn(f"draw: showing stored .grad only; the gradient pass failed: {e}",
+                      UserWarning, stacklevel=3)
+        return stored
+    return {**computed, **stored}

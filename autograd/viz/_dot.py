@@ -1,0 +1,341 @@
+"""DOT source for a Graph: tensor nodes, operation nodes between them, edges, module boxes.
+
+Labels are Graphviz HTML-like tables; numbers sit in a monospace face so that a picture keeps
+its layout when only the digits change (the backprop frames rely on that).
+"""
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._graph import inputs_of, local_derivative
+from ._render import Digraph
+
+FIELDS = ("name", "value", "grad", "shape", "dtype")
+SYMBOLS = {"add": "+", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
+           "matmul": "@"}
+# Gradient magnitude (root mean square) bands: upper bound, fill colour, font colour, legend.
+BANDS = ((1e-6, "#2c4a9a", "white", "vanishing"), (1e-3, "#9ab8ec", "black", "small"),
+         (1e2, "#d4eecf", "black", "healthy"), (1e4, "#f4a582", "black", "large"),
+         (np.inf, "#b2182b", "white", "exploding"))
+MONO = "Courier"
+
+
+@dataclass
+class Options:
+    """What draw() was asked for (see draw's docstring)."""
+    fields: tuple = FIELDS
+    rankdir: str = "LR"
+    fmt: object = ".4g"
+    max_elements: int = 9
+    derivatives: bool = False
+    group: object = False
+    collapse: object = False
+    color_grad: object = False
+
+    def __post_init__(self):
+        bad = [f for f in self.fields if f not in FIELDS]
+        if bad:
+            raise ValueError(f"draw: unknown fields {bad}; choose from {list(FIELDS)}")
+        if self.rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT'; got {self.rankdir!r}")
+        if self.collapse and not self.group:
+            self.group = True
+        self.number(0.5)    # fail early on a bad fmt
+        if self.color_grad not in (False, True):
+            b = [float(v) for v in self.color_grad]
+            if len(b) != len(BANDS) - 1 or sorted(b) != b:
+                raise ValueError(f"draw: color_grad takes True or {len(BANDS) - 1} increasing "
+                                 f"thresholds; got {self.color_grad!r}")
+            self.color_grad = tuple(b)
+        if not isinstance(self.max_elements, int) or self.max_elements < 0:
+            raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
+
+    def number(self, v):
+        """One number as text, with `fmt` (a format spec like '.4g', or a callable)."""
+        v = v.item() if isinstance(v, (np.generic, np.ndarray)) else v
+        return self.fmt(v) if callable(self.fmt) else format(v, self.fmt)
+
+    def lines(self, a, kind):
+        """A value or gradient as lines of text: the numbers when there are at most
+        `max_elements`, else mean and norm."""
+        a = np.asarray(a)
+        if a.ndim == 0:
+            return [f"{kind} {self.number(a)}"]
+        if a.size <= self.max_elements:
+            text = np.array2string(a, separator=", ", formatter={"all": self.number},
+                                   max_line_width=10**6, threshold=10**6)
+            rows = text.split("\n")
+            return [f"{kind} {rows[0]}"] + [" " * (len(kind) + 1) + r for r in rows[1:]]
+        mean, norm = summary(a)
+        return [f"{kind} mean {self.number(mean)}", " " * len(kind) + f" norm {self.number(norm)}"]
+
+    def module_of(self, name):
+        """The module path a tensor name belongs to ('layers.0.weight' -> 'layers.0'), or None."""
+        if name is None or not self.group:
+            return None
+        if callable(self.group):
+            return self.group(name)
+        parts = name.split(".")
+        keep = len(parts) - 1 if self.group is True else self.group
+        return ".".join(parts[:keep]) if 0 < keep < len(parts) else None
+
+
+def summary(a):
+    """(mean, L2 norm) of an array, computed in float64 and scaled so that no value overflows."""
+    with np.errstate(all="ignore"):     # inf and NaN values are shown as they are
+        a = np.asarray(a)
+        mean = np.mean(a, dtype=np.complex128 if a.dtype.kind == "c" else np.float64)
+        scale = np.max(np.abs(a)) if a.size else 0.0
+        if not np.isfinite(scale) or scale == 0:
+            return mean, float(scale)
+        return mean, float(scale * np.sqrt(np.sum(np.abs(a / scale) ** 2)))
+
+
+def magnitude(g):
+    """Root mean square of a gradient: the number the colour bands are measured on."""
+    _, norm = summary(g)
+    return norm / np.sqrt(max(np.size(g), 1))
+
+
+def band(g, bounds):
+    """The (fill, font colour, legend) band of gradient g."""
+    m = magnitude(g)
+    for bound, (_, fill, font, word) in zip(bounds, BANDS):
+        if m < bound:
+            return fill, font, word
+    return BANDS[-1][1:]
+
+
+def op_label(t, width=24):
+    """The text of an operation node: the op's symbol and its keyword arguments, shortened."""
+    name = SYMBOLS.get(t._op.name, t._op.name)
+    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items()))
+    if len(kw) > width:
+        kw = kw[:width - 3] + "..."
+    return f"{name}\n{kw}" if kw else name
+
+
+def modules(graph, opts):
+    """{tensor number: module path} for the tensors a module box holds: its named parameters,
+    the operations that use them directly (with other inputs from no other module), and the
+    operations that only combine two or more of its results."""
+    found = {}
+    for i in topological(graph):
+        t = graph.order[i]
+        m = opts.module_of(t.name)
+        if m is None and t._op is not None:
+            direct, other = set(), []
+            for x in inputs_of(t):
+                if not (isinstance(x, Tensor) and x.requires_grad):
+                    continue
+                own = opts.module_of(x.name)
+                if own is not None:
+                    direct.add(own)
+                else:
+                    other.append(found.get(graph.index.get(id(x))))
+            if len(direct) == 1:
+                m = direct.pop()
+                m = m if all(o in (None, m) for o in other) else None
+            elif not direct and len(other) >= 2 and len(set(other)) == 1:
+                m = other[0]
+        if m is not None:
+            found[i] = m
+    return found
+
+
+def topological(graph):
+    """Numbers of the drawn tensors, inputs before the tensors computed from them."""
+    out, done = [], set()
+    for start in range(len(graph.order)):
+        stack = [(start, False)]
+        while stack:
+            i, expanded = stack.pop()
+            if expanded:
+                out.append(i)
+                continue
+            if i in done:
+                continue
+            done.add(i)
+            stack.append((i, True))
+            for x in inputs_of(graph.order[i]):
+                j = graph.index.get(id(x))
+                if j is not None and j not in done:
+                    stack.append((j, False))
+    return out
+
+
+def _cell(lines, attrs=""):
+    body = "<br/>".join(html.escape(s) for s in lines)
+    return f'<td{attrs}><font face="{MONO}">{body}</font></td>'
+
+
+def tensor_label(t, opts, grad_lines, mark=None, table=' border="1"'):
+    """The HTML-like label of a tensor node; `table` holds the table's own attributes."""
+    cells = []
+    if "name" in opts.fields and t.name is not None:
+        cells.append(f"<td><b>{html.escape(t.name)}</b></td>")
+    meta = []
+    if "shape" in opts.fields and t.ndim > 0:
+        meta.append(f"shape {t.shape}")
+    if "dtype" in opts.fields and (t.ndim > 0 or t.dtype != np.float64):
+        meta.append(str(t.dtype))
+    if meta:
+        cells.append(_cell([" ".join(meta)]))
+    if "value" in opts.fields:
+        cells.append(_cell(opts.lines(t.data, "data")))
+    if "grad" in opts.fields and grad_lines:
+        cells.append(_cell(grad_lines, f' bgcolor="{mark}"' if mark else ""))
+    if not cells:
+        cells.append("<td> </td>")
+    return (f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}><tr>'
+            + "".join(cells) + "</tr></table>>")
+
+
+def constant_label(c, opts):
+    a = np.asarray(c)
+    return "\n".join(opts.lines(a, "const")) if a.size <= opts.max_elements else f"const {a.shape}"
+
+
+def build(graph, opts, grads, name="autograd", state=None):
+    """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
+    (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
+    `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
+    state = state or {}
+    text, hot, marks = state.get("text"), state.get("hot", ()), state.get("marks", {})
+    current = state.get("current")
+    bounds = None
+    if opts.color_grad:
+        bounds = opts.color_grad if opts.color_grad is not True else [b[0] for b in BANDS[:-1]]
+    g = Digraph(name, graph_attr={"rankdir": opts.rankdir, "fontname": "Helvetica"},
+                node_attr={"fontname": "Helvetica", "fontsize": "12"},
+                edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
+    member = modules(graph, opts) if opts.group else {}
+    collapsed = set(member.values()) if opts.collapse is True else set(opts.collapse or ())
+    unknown = collapsed - set(member.values())
+    if unknown:
+        raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the graph "
+                         f"(modules: {sorted(set(member.values()))})")
+    box_ids = {m: f"m{k}" for k, m in enumerate(dict.fromkeys(member[i] for i in sorted(member)))}
+    boxes = {m: [] for m in box_ids}
+    top, edges, seen_edges, used_bands = [], [], set(), set()
+
+    def node(i, nid, attrs):
+        m = member.get(i)
+        if m in collapsed:
+            return
+        (boxes[m] if m is not None else top).append((nid, attrs))
+
+    def shown(i, nid):
+        m = member.get(i)
+        return box_ids[m] if m in collapsed else nid
+
+    def edge(a, b, attrs):
+        if a[0] == "m" or b[0] == "m":      # several edges may meet in one collapsed module
+            if a == b or (a, b, tuple(attrs.items())) in seen_edges:
+                return
+            seen_edges.add((a, b, tuple(attrs.items())))
+        edges.append((a, b, attrs))
+
+    root_ids = {id(r) for r in graph.roots}
+    for i, t in enumerate(graph.order):
+        key = id(t)
+        gl = text.get(key) if text is not None else (
+            opts.lines(grads[key], "grad") if key in grads else None)
+        attrs = {"shape": "plain"}
+        fill = "white" if t.requires_grad else "#eeeeee"
+        if t._op is None and t.requires_grad:
+            fill = "#eef4fb"
+        if bounds is not None and key in grads:
+            fill, font, word = band(grads[key], bounds)
+            attrs["fontcolor"] = font
+            used_bands.add(word)
+        table = f' bgcolor="{fill}"' + ("" if t.requires_grad else ' style="dashed"')
+        if key == current:
+            table = ' border="3" color="#d62728"' + table
+        else:
+            table = (' border="2"' if key in root_ids else ' border="1"') + table
+        attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table)
+        node(i, f"t{i}", attrs)
+        if t._op is None:
+            continue
+        o = f"o{i}"
+        node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
+                    "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3", "margin": "0.04,0.02"})
+        edge(shown(i, o), shown(i, f"t{i}"), {})
+        for k, x in enumerate(inputs_of(t)):
+            j = graph.index.get(id(x))
+            if not isinstance(x, Tensor):
+                c = f"c{i}_{k}"
+                node(i, c, {"label": constant_label(x, opts), "shape": "plaintext",
+                            "fontcolor": "#666666", "fontname": MONO})
+                edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999"})
+                continue
+            if j is None:
+                continue
+            e = {}
+            if opts.derivatives and member.get(i) not in collapsed:
+                d = local_derivative(t, k)
+                if d is not None:
+                    e["label"] = opts.number(d)
+            if key == current and id(x) in hot:
+                e.update(color="#d62728", penwidth="2.5")
+            edge(shown(j, f"t{j}"), shown(i, o), e)
+        if i in graph.cut:
+            node(i, f"cut{i}", {"label": f"... {graph.cut[i]} more", "shape": "plaintext",
+                                "fontcolor": "#999999"})
+            edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999"})
+
+    for nid, attrs in top:
+        g.node(nid, **attrs)
+    for m, nid in box_ids.items():
+        if m in collapsed:
+            g.node(nid, **_module_node(m, graph, member, opts))
+            continue
+        with g.subgraph(name=f"cluster_{nid}") as sub:
+            sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
+            for n, attrs in boxes[m]:
+                sub.node(n, **attrs)
+    for a, b, attrs in edges:
+        g.edge(a, b, **attrs)
+    if used_bands:
+        g.node("legend", **_legend(bounds))
+    label = [state.get("title")] if state.get("title") else []
+    if len(graph) < graph.n_total:
+        label.append(f"drew {len(graph)} of {graph.n_total} tensors ({graph.limits}); "
+                     f"'... n more' marks inputs left out")
+    if label:
+        g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
+    return g
+
+
+def _module_node(m, graph, member, opts):
+    """One node standing for a whole module: its name, parameters and number of operations."""
+    rows = [f"<tr><td><b>{html.escape(m)}</b></td></tr>"]
+    n_ops = 0
+    for i in sorted(i for i, mm in member.items() if mm == m):
+        t = graph.order[i]
+        if t._op is not None:
+            n_ops += 1
+        elif t.name is not None:
+            rest = t.name[len(m) + 1:] if t.name.startswith(m + ".") else t.name
+            rows.append(f'<tr><td><font face="{MONO}">{html.escape(rest)} {t.shape}</font></td></tr>')
+    rows.append(f"<tr><td>{n_ops} operations</td></tr>")
+    return {"shape": "box3d", "style": "filled", "fillcolor": "#fff7e6", "margin": "0",
+            "label": '<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
+                     + "".join(rows) + "</table>>"}
+
+
+def _legend(bounds):
+    rows = ['<tr><td colspan="2"><b>gradient size (rms)</b></td></tr>']
+    lower = 0.0
+    for bound, (_, fill, font, word) in zip(list(bounds) + [np.inf], BANDS):
+        span = f"&lt; {bound:g}" if lower == 0 else (f"&gt;= {lower:g}" if bound == np.inf
+                                                      else f"{lower:g} to {bound:g}")
+        rows.append(f'<tr><td bgcolor="{fill}"><font color="{font}">{word}</font></td>'
+                    f"<td>{span}</td></tr>")
+        lower = bound
+    return {"shape": "plain", "label": '<<table border="0" cellborder="1" cellspacing="0" '
+                                       'cellpadding="3">' + "".join(rows) + "</table>>"}

@@ -1,0 +1,119 @@
+"""The part of a computation graph a picture shows: which tensors, in which order, cut where.
+
+Everything here walks iteratively (a deque, never recursion), so graphs of millions of nodes
+work. Tensors are numbered in breadth-first order from the roots, inputs in positional order:
+the same computation always gets the same ids, which makes the DOT source deterministic.
+"""
+
+from collections import deque
+
+import numpy as np
+
+from ..engine import _backprop
+from ..grad_mode import _state
+from ..tensor import Tensor
+
+
+class Graph:
+    """The tensors reachable from `roots`, numbered breadth-first, cut at `max_depth` tensors
+    from a root or after `max_nodes` tensors. `order` lists the kept tensors; `index` maps
+    id(tensor) to its number; `cut[i]` counts the inputs of tensor i that were not drawn;
+    `n_total` is the number of tensors reachable, drawn or not."""
+
+    def __init__(self, roots, max_nodes=None, max_depth=None):
+        for r in roots:
+            if not isinstance(r, Tensor):
+                raise TypeError(f"draw: roots must be Tensors; got {type(r).__name__}")
+        if max_nodes is not None and max_nodes < 1:
+            raise ValueError(f"draw: max_nodes must be at least 1; got {max_nodes}")
+        if max_depth is not None and max_depth < 0:
+            raise ValueError(f"draw: max_depth must be 0 or more; got {max_depth}")
+        self.roots = roots
+        self.limits = ", ".join(f"{k}={v}" for k, v in (("max_nodes", max_nodes),
+                                                       ("max_depth", max_depth)) if v is not None)
+        self.order, self.index, self.cut = [], {}, {}
+        seen = set()
+        queue = deque()
+        for r in roots:
+            if id(r) not in seen:
+                seen.add(id(r))
+                queue.append((r, 0))
+        n_total = 0
+        while queue:
+            t, depth = queue.popleft()
+            n_total += 1
+            keep = ((max_nodes is None or len(self.order) < max_nodes)
+                    and (max_depth is None or depth <= max_depth))
+            if keep:
+                self.index[id(t)] = len(self.order)
+                self.order.append(t)
+            for x in inputs_of(t):
+                if isinstance(x, Tensor) and id(x) not in seen:
+                    seen.add(id(x))
+                    queue.append((x, depth + 1))
+        self.n_total = n_total
+        for i, t in enumerate(self.order):
+            n_cut = sum(1 for x in inputs_of(t) if isinstance(x, Tensor) and id(x) not in self.index)
+            if n_cut:
+                self.cut[i] = n_cut
+
+    def __len__(self):
+        return len(self.order)
+
+
+def inputs_of(t):
+    """The recorded inputs of t (Tensors and constants); () for a leaf."""
+    return t._inputs if t._op is not None else ()
+
+
+def local_derivative(t, k):
+    """d t / d (input k) for a one-element t and input, from the op's own VJP with g = 1
+    (so it is whatever the engine multiplies along that edge); None where it is not a number."""
+    x = t._inputs[k]
+    vjps = t._op.vjps
+    if (not isinstance(x, Tensor) or not x.requires_grad or vjps[k] is None
+            or t.size != 1 or x.size != 1):
+        return None
+    args = [a.data if isinstance(a, Tensor) else a for a in t._inputs]
+    saved = _state.raw
+    _state.raw = True
+    try:
+        d = vjps[k](np.ones_like(t.data), t.data, *args, **t._kw)
+    finally:
+        _state.raw = saved
+    return float(np.sum(d))
+
+
+def gradient_pass(roots, trace=None, caller="backprop_steps"):
+    """Run one backward pass of the engine from the one-element `roots` (seeded with ones) and
+    return {id(tensor): gradient array} for every tensor it reached, in processing order.
+
+    The pass leaves the user's state alone: no `.grad` is written (accumulate=False) and the
+    tensors' hooks are set aside for its duration (a `retain_grad()` hook would otherwise add
+    to `.grad`, and user hooks would run twice)."""
+    for r in roots:
+        if r.size != 1:
+            raise ValueError(f"{caller}: the roots must have one element each; got shape "
+                             f"{r.shape} (the pass is seeded with ones)")
+        if not r.requires_grad:
+            raise RuntimeError(f"{caller}: a root does not require grad, so there is no "
+                               "backward pass to show")
+    hooked = []
+    seen, stack = set(), list(roots)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t._hooks:
+            hooked.append((t, t._hooks))
+            t._hooks = None
+        stack.extend(x for x in inputs_of(t) if isinstance(x, Tensor))
+    trace = [] if trace is None else trace
+    try:
+        _backprop(list(roots), [np.ones_like(r.data) for r in roots], False, accumulate=False,
+                  trace=trace)
+    finally:
+        for t, hooks in hooked:
+            t._hooks = hooks
+    return {id(t): np.asarray(g.data) for t, g, _ in trace}
