@@ -284,18 +284,27 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """-w[t]·input[t] for log-probabilities `input` (N, C) and class indices t; the mean is
     weighted: Σ loss / Σ w[t] (targets equal to ignore_index are left out)."""
     _check_reduction(reduction, "nll_loss")
-    t = _class_targets(input, target, "nll_loss")
-    n_classes = np.shape(input)[-1]
+    return _nll(input, target, weight, ignore_index, reduction, "nll_loss")
+
+
+def _nll(logp, target, weight, ignore_index, reduction, fname, label_smoothing=0.0):
+    """nll_loss, and the class-index case of cross_entropy (with label smoothing ε:
+    (1 - ε)·nll + ε·Σ_c w_c·(-logp_c)/C, normalised like the nll term)."""
+    t = _class_targets(logp, target, fname)
+    n_classes = np.shape(logp)[-1]
     keep = t != ignore_index
     if np.any((t[keep] < 0) | (t[keep] >= n_classes)):
-        raise IndexError(f"nll_loss: target {t[keep].min()}..{t[keep].max()} is out of range "
+        raise IndexError(f"{fname}: target {t[keep].min()}..{t[keep].max()} is out of range "
                          f"for {n_classes} classes")
     safe = np.where(keep, t, 0)
     w = np.ones(n_classes) if weight is None else as_array(weight).astype(float)
     if w.shape != (n_classes,):
-        raise ValueError(f"nll_loss: weight of shape {w.shape} does not match {n_classes} classes")
-    wt = (w[safe] * keep).astype(_dtype(input))
-    loss = -_pick(input, safe) * wt
+        raise ValueError(f"{fname}: weight of shape {w.shape} does not match {n_classes} classes")
+    wt = (w[safe] * keep).astype(_dtype(logp))
+    loss = -_pick(logp, safe) * wt
+    if label_smoothing:
+        smooth = -ag.sum(logp * w.astype(_dtype(logp)), axis=-1) * keep.astype(_dtype(logp))
+        loss = (1 - label_smoothing) * loss + (label_smoothing / n_classes) * smooth
     return _reduce(loss, reduction, weight_sum=float(wt.sum()))
 
 
@@ -308,26 +317,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}")
     logp = ag.log_softmax(input, axis=-1)
-    n_classes = np.shape(input)[-1] if np.ndim(input) else 0
-    w = None if weight is None else ag.Tensor(weight, dtype=_dtype(input))
-    if np.shape(target) == np.shape(input):                       # probability targets
-        q = target if label_smoothing == 0 else (1 - label_smoothing) * target + label_smoothing / n_classes
-        wl = logp if w is None else logp * w
-        return _reduce(-ag.sum(q * wl, axis=-1), reduction)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
-    t = _class_targets(input, target, "cross_entropy")
-    keep = (t != ignore_index).astype(_dtype(input))
-    wl = logp if w is None else logp * w
-    smooth = -ag.sum(wl, axis=-1) * keep / n_classes
-    if reduction == "mean":
-        w_arr = np.ones(n_classes) if w is None else w.data
-        denom = float((w_arr[np.where(t != ignore_index, t, 0)] * keep).sum())
-        smooth = _reduce(smooth, "mean", weight_sum=denom)
-    else:
-        smooth = _reduce(smooth, reduction)
-    return (1 - label_smoothing) * nll + label_smoothing * smooth
+    if np.ndim(input) == 0 or np.shape(target) != np.shape(input):
+        return _nll(logp, target, weight, ignore_index, reduction, "cross_entropy",
+                    label_smoothing)
+    n_classes = np.shape(input)[-1]                                # probability targets
+    q = target if label_smoothing == 0 else (1 - label_smoothing) * target + label_smoothing / n_classes
+    wl = logp if weight is None else logp * as_array(weight).astype(_dtype(input))
+    return _reduce(-ag.sum(q * wl, axis=-1), reduction)
 
 
 def _signs(input, target, fname):
