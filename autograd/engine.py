@@ -16,6 +16,8 @@ Without `create_graph` the VJPs run on plain arrays (`_state.raw`) and record no
 they run on Tensors with grad mode on, so the gradients come with a graph of their own.
 """
 
+import gc
+
 import numpy as np
 
 from .grad_mode import _state
@@ -27,8 +29,7 @@ _new = object.__new__
 
 def _wrap(data):
     t = _new(Tensor)
-    t.data, t.grad, t.name, t.requires_grad = data, None, None, False
-    t._op, t._version, t._hooks = None, 0, None
+    t.data, t.requires_grad, t._op = data, False, None
     return t
 
 
@@ -119,12 +120,36 @@ def _count_edges(roots):
     return deps
 
 
+def _leading_to(roots, targets):
+    """The ids of the tensors through which a gradient can reach a target (ids): autograd.grad
+    runs only their VJPs (less work, and no NaN/warnings from branches it does not need)."""
+    users, seen, stack = {}, set(), list(roots)
+    while stack:
+        t = stack.pop()
+        if t._op is None:
+            continue
+        for x in t._inputs:
+            if isinstance(x, Tensor) and x.requires_grad:
+                users.setdefault(id(x), []).append(id(t))
+                if id(x) not in seen:
+                    seen.add(id(x))
+                    stack.append(x)
+    useful, stack = set(), list(targets)
+    while stack:
+        k = stack.pop()
+        if k not in useful:
+            useful.add(k)
+            stack.extend(users.get(k, ()))
+    return useful
+
+
 def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=None,
               trace=None):
     """Run the chain rule from `roots`. Returns the cotangents of `targets` (ids) if given.
     `trace`, a list, receives one (tensor, grad, [(input, contribution, accumulated)]) per step,
     in processing order (used by the step-by-step pictures)."""
     deps = _count_edges(roots)
+    useful = None if targets is None else _leading_to(roots, targets)
     grads = {}
     for r, g in zip(roots, root_grads):
         key = id(r)
@@ -132,8 +157,9 @@ def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=No
     ready = [r for r in {id(r): r for r in roots}.values() if deps[id(r)] == 0]
     found = {}
     raw = not create_graph
-    saved = _state.raw, _state.grad_enabled
+    saved = _state.raw, _state.grad_enabled, gc.isenabled()
     _state.raw, _state.grad_enabled = raw, create_graph
+    gc.disable()        # the graph has no cycles: collections would only cost time here
     try:
         while ready:
             t = ready.pop()
@@ -147,51 +173,53 @@ def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=No
             if op is None:
                 if accumulate and (only is None or id(t) in only):
                     _accumulate(t, g, raw)
+                if trace is not None:
+                    trace.append((t, _wrap(g) if raw else g, sent))
+                continue
+            # send g to each input through op's VJPs
+            stamp = t._stamp
+            if t._version > stamp:
+                raise _modified(op, t)
+            inputs = t._inputs
+            if raw:
+                args, out = [x.data if isinstance(x, Tensor) else x for x in inputs], t.data
             else:
-                _step(t, op, g, grads, deps, ready, raw, sent)
+                args, out = inputs, t
+            kw = t._kw
+            vjps = op.vjps
+            for k, x in enumerate(inputs):
+                if not isinstance(x, Tensor):
+                    continue
+                if x._version > stamp:
+                    raise _modified(op, x)
+                if not x.requires_grad or vjps[k] is None:
+                    continue
+                if useful is not None and id(x) not in useful:
+                    continue                # no target lies behind x: skip its VJP
+                gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
+                xdata = x.data
+                if gx.shape != xdata.shape:
+                    gx = _fit(gx, xdata.shape, op, k)
+                if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
+                    gx = gx.astype(xdata.dtype)
+                if _state.anomaly:
+                    _check_backward(op, t, k, gx)
+                key = id(x)
+                prev = grads.get(key)
+                grads[key] = gx if prev is None else prev + gx
+                if sent is not None:
+                    sent.append((x, _wrap(gx) if raw else gx, prev is not None))
+                n = deps[key] - 1
+                deps[key] = n
+                if n == 0:
+                    ready.append(x)
             if trace is not None:
-                trace.append((t, g if not raw else _wrap(g), sent))
+                trace.append((t, _wrap(g) if raw else g, sent))
     finally:
-        _state.raw, _state.grad_enabled = saved
+        _state.raw, _state.grad_enabled = saved[:2]
+        if saved[2]:
+            gc.enable()
     return found
-
-
-def _step(t, op, g, grads, deps, ready, raw, sent):
-    """Send t's cotangent g to each input through op's VJPs."""
-    stamp = t._stamp
-    inputs = t._inputs
-    if t._version > stamp:
-        raise _modified(op, t)
-    for x in inputs:
-        if isinstance(x, Tensor) and x._version > stamp:
-            raise _modified(op, x)
-    if raw:
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = t.data
-    else:
-        args, out = inputs, t
-    kw = t._kw
-    vjps = op.vjps
-    for k, x in enumerate(inputs):
-        if not (isinstance(x, Tensor) and x.requires_grad) or vjps[k] is None:
-            continue
-        gx = vjps[k](g, out, *args, **kw)
-        xdata = x.data
-        if gx.shape != xdata.shape:
-            gx = _fit(gx, xdata.shape, op, k)
-        if gx.dtype != xdata.dtype:
-            gx = gx.astype(xdata.dtype)
-        if _state.anomaly:
-            _check_backward(op, t, k, gx)
-        key = id(x)
-        prev = grads.get(key)
-        grads[key] = gx if prev is None else prev + gx
-        if sent is not None:
-            sent.append((x, gx if not raw else _wrap(gx), prev is not None))
-        n = deps[key] - 1
-        deps[key] = n
-        if n == 0:
-            ready.append(x)
 
 
 def _fit(gx, shape, op, k):

@@ -36,27 +36,46 @@ _PASS = {float, int, bool, np.ndarray, np.float64, np.float32, np.float16, np.in
 
 
 class Primitive:
-    """An operation the engine knows: `fwd` on arrays and one VJP per differentiable input."""
+    """The engine's record of an operation: `fwd` on arrays, one VJP per differentiable input,
+    and `apply`, the function users call (a plain function: cheaper to call than an object,
+    and it binds as a method, so primitives serve directly as Tensor methods and operators)."""
 
     def __init__(self, fwd, name=None):
         self.fwd = fwd
         self.name = name or fwd.__name__
-        self.__name__ = self.name
-        self.__doc__ = fwd.__doc__
-        self.__wrapped__ = fwd
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
+        self.apply = _make_apply(self)
 
     def defvjp(self, *vjps):
         """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
         self.vjps = vjps
-        return self
+        return self.apply
+
+    def defvjp_argnum(self, vjp):
+        """Declare one VJP for any number of inputs: vjp(argnum, g, out, *inputs, **kw)."""
+        self.vjps = _PerInput(vjp)
+        return self.apply
 
     def __repr__(self):
         return f"<primitive {self.name}>"
 
-    def __call__(self, *args, **kw):
+
+class _PerInput:
+    """vjps[i] of a primitive declared with defvjp_argnum."""
+
+    def __init__(self, vjp):
+        self.vjp = vjp
+
+    def __getitem__(self, i):
+        return lambda g, out, *xs, **kw: self.vjp(i, g, out, *xs, **kw)
+
+
+def _make_apply(prim):
+    fwd = prim.fwd
+
+    def apply(*args, **kw):
         if _state.raw:
-            return self.fwd(*args, **kw)
+            return fwd(*args, **kw)
         arrays = []
         needs_grad = False
         any_tensor = False
@@ -73,20 +92,16 @@ class Primitive:
                 arrays.append(np.asarray(a))
                 converted = True
         if not any_tensor:          # all raw: build Tensors so dtypes follow the default
-            return self(*[Tensor(a) for a in arrays], **kw)
+            return apply(*[Tensor(a) for a in arrays], **kw)
         try:
-            out = self.fwd(*arrays, **kw)
+            out = fwd(*arrays, **kw)
         except (ValueError, TypeError, IndexError) as e:
-            raise _op_error(self.name, e, arrays) from e
+            raise _op_error(prim.name, e, arrays) from e
         t = _new(Tensor)
         t.data = out
-        t.grad = None
-        t.name = None
-        t._version = 0
-        t._hooks = None
-        if needs_grad and _state.grad_enabled and self.vjps is not None:
+        if needs_grad and _state.grad_enabled and prim.vjps is not None:
             t.requires_grad = True
-            t._op = self
+            t._op = prim
             t._inputs = args if not converted else tuple(
                 a if isinstance(a, Tensor) else arr for a, arr in zip(args, arrays))
             t._kw = kw
@@ -95,15 +110,24 @@ class Primitive:
             t.requires_grad = False
             t._op = None
         if _state.anomaly:
-            _check_forward(self, t, arrays)
+            _check_forward(prim, t, arrays)
         return t
+
+    apply.__name__ = apply.__qualname__ = prim.name
+    apply.__doc__ = fwd.__doc__
+    apply.__wrapped__ = fwd
+    apply.primitive = prim
+    apply.defvjp = prim.defvjp
+    apply.defvjp_argnum = prim.defvjp_argnum
+    return apply
 
 
 def primitive(fwd=None, *, name=None):
-    """Decorator turning an array function into a `Primitive` (then declare VJPs with defvjp)."""
+    """Decorator: an array function becomes a differentiable function; declare its VJPs with
+    `.defvjp(...)`. The result is a plain function with `.primitive`, the engine's record."""
     if fwd is None:
-        return lambda f: Primitive(f, name)
-    return Primitive(fwd, name)
+        return lambda f: Primitive(f, name).apply
+    return Primitive(fwd, name).apply
 
 
 def shapes_of(arrays):

@@ -7,6 +7,8 @@ special-cased. The array-like parts of its interface (shape, ndim, reshape, sum(
 ...) mirror NumPy's, so that composite functions work on Tensors and on plain arrays alike.
 """
 
+import sys
+
 import numpy as np
 
 from .grad_mode import _state
@@ -54,18 +56,23 @@ def _to_data(data, dtype):
 class Tensor:
     """An n-d array (0-d for scalars) that records the operations it takes part in."""
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_kw", "_stamp",
-                 "_version", "_hooks", "_trace", "__weakref__")
+    # Every op sets the slots; the rarely set attributes live in a per-instance __dict__ made
+    # on first use, with the class-level defaults below (a cheaper Tensor per operation).
+    __slots__ = ("data", "requires_grad", "_op", "_inputs", "_kw", "_stamp", "__dict__",
+                 "__weakref__")
+    grad = None
+    name = None
+    _version = 0
+    _hooks = None
+    _trace = None
     __array_ufunc__ = None          # make NumPy defer: ndarray * Tensor calls Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = _to_data(data, dtype)
-        self.grad = None
-        self.name = name
         self._op = None
-        self._version = 0
-        self._hooks = None
         self.requires_grad = False
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad_(True)
 
@@ -164,8 +171,9 @@ class Tensor:
     def detach(self):
         """A new leaf sharing this data, cut from the graph."""
         t = _new(Tensor)
-        t.data, t.grad, t.name, t.requires_grad = self.data, None, self.name, False
-        t._op, t._version, t._hooks = None, 0, None
+        t.data, t.requires_grad, t._op = self.data, False, None
+        if self.name is not None:
+            t.name = self.name
         return t
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -195,41 +203,64 @@ class Tensor:
             self._hooks.append(hook)
 
     # ---- in-place updates (versioned) ----------------------------------------------------
-    def _set_(self, new, opname):
-        """Replace the data by `new` (same shape and dtype) and bump the version, so that a
-        graph which saved this tensor refuses to backpropagate through the old value."""
+    def _check_inplace(self, opname):
         if self.requires_grad and _state.grad_enabled:
             kind = "a leaf tensor" if self._op is None else "a tensor"
             raise RuntimeError(f"{opname}: {kind} that requires grad cannot be changed in place "
                                "while grad mode is on; wrap the update in autograd.no_grad()")
+
+    def _set_(self, new, opname, fresh=False):
+        """Replace the data by `new` (broadcast to this shape, cast to this dtype) and bump the
+        version, so that a graph which saved this tensor refuses to backpropagate through the
+        old value. The old array is never written to: views of it elsewhere stay valid.
+        `fresh`: `new` is a temporary nobody else holds, usable without a copy."""
+        self._check_inplace(opname)
         new = np.asarray(new)
-        if new.shape != self.data.shape:
+        old = self.data
+        if new.shape != old.shape:
             try:
-                new = np.broadcast_to(new, self.data.shape)
+                new = np.broadcast_to(new, old.shape)
             except ValueError:
                 raise ValueError(f"{opname}: a value of shape {new.shape} does not fit a tensor "
                                  f"of shape {self.shape}") from None
-        new = new.astype(self.data.dtype, copy=True)
+            fresh = False
+        if not fresh or new.dtype != old.dtype:
+            new = new.astype(old.dtype, copy=True)
         self.data = new[()] if new.ndim == 0 else new
         _state.clock += 1
         self._version = _state.clock
         return self
 
+    def _update_(self, ufunc, other, opname):
+        """self = ufunc(self, other), written into the same array when no one else can see it
+        (no views, no other references), else into a new one (see _set_)."""
+        old, other = self.data, as_array(other)
+        if (type(old) is np.ndarray and old.base is None and sys.getrefcount(old) <= 3
+                and old.flags.writeable and np.shape(other) == old.shape
+                and np.can_cast(np.result_type(old, other), old.dtype, "same_kind")):
+            self._check_inplace(opname)
+            ufunc(old, other, out=old)
+            _state.clock += 1
+            self._version = _state.clock
+            return self
+        return self._set_(ufunc(old, other), opname, fresh=True)
+
     def add_(self, other, alpha=1):
         """self += alpha * other, in place."""
-        return self._set_(self.data + alpha * as_array(other), "add_")
+        return self._update_(np.add, other if alpha == 1 else alpha * as_array(other), "add_")
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other, in place."""
-        return self._set_(self.data - alpha * as_array(other), "sub_")
+        return self._update_(np.subtract, other if alpha == 1 else alpha * as_array(other),
+                             "sub_")
 
     def mul_(self, other):
         """self *= other, in place."""
-        return self._set_(self.data * as_array(other), "mul_")
+        return self._update_(np.multiply, other, "mul_")
 
     def div_(self, other):
         """self /= other, in place."""
-        return self._set_(self.data / as_array(other), "div_")
+        return self._update_(np.divide, other, "div_")
 
     def copy_(self, src):
         """Overwrite the data with `src` (broadcast to this shape), in place."""
@@ -237,49 +268,37 @@ class Tensor:
 
     def fill_(self, value):
         """Set every element to `value`, in place."""
-        return self._set_(np.full(self.data.shape, value), "fill_")
+        return self._set_(np.full(self.data.shape, value, dtype=self.data.dtype), "fill_", True)
 
     def zero_(self):
         """Set every element to 0, in place."""
-        return self._set_(np.zeros(self.data.shape), "zero_")
+        return self._set_(np.zeros(self.data.shape, dtype=self.data.dtype), "zero_", True)
 
     def clamp_(self, min=None, max=None):
         """Clip the data to [min, max], in place."""
-        return self._set_(np.clip(self.data, min, max), "clamp_")
+        return self._set_(np.clip(self.data, min, max), "clamp_", True)
 
     def __setitem__(self, index, value):
         new = np.array(self.data, copy=True)
         new[_index_data(index)] = as_array(value)
-        self._set_(new, "__setitem__")
+        self._set_(new, "__setitem__", True)
 
     # ---- operators -----------------------------------------------------------------------
-    def __add__(self, other): return add(self, other)
+    # (the forward operators are the primitives themselves, bound in _attach_methods)
     def __radd__(self, other): return add(other, self)
     def __sub__(self, other): return subtract(self, other)
     def __rsub__(self, other): return subtract(other, self)
-    def __mul__(self, other): return multiply(self, other)
     def __rmul__(self, other): return multiply(other, self)
-    def __truediv__(self, other): return divide(self, other)
     def __rtruediv__(self, other): return divide(other, self)
-    def __pow__(self, other): return power(self, other)
     def __rpow__(self, other): return power(other, self)
-    def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
-    def __neg__(self): return negative(self)
     def __pos__(self): return self
-    def __abs__(self): return absolute(self)
-    def __eq__(self, other): return equal(self, other)
-    def __ne__(self, other): return not_equal(self, other)
-    def __lt__(self, other): return less(self, other)
-    def __le__(self, other): return less_equal(self, other)
-    def __gt__(self, other): return greater(self, other)
-    def __ge__(self, other): return greater_equal(self, other)
     def __getitem__(self, index): return getitem(self, index=_index_data(index))
 
     # ---- methods with NumPy's signatures -------------------------------------------------
     def reshape(self, *shape):
         """The same data in a new shape; accepts reshape(2, 3) and reshape((2, 3))."""
-        return reshape(self, shape[0] if len(shape) == 1 else shape)
+        return reshape(self, shape=shape[0] if len(shape) == 1 else shape)
 
     def view(self, *shape):
         """Alias of reshape (PyTorch's name)."""
@@ -287,11 +306,11 @@ class Tensor:
 
     def transpose(self, *axes):
         """Permute the axes (reversed when none given); accepts transpose(1, 0) or ((1, 0))."""
-        return transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+        return transpose(self, axes=axes[0] if len(axes) == 1 else (axes or None))
 
     def permute(self, *axes):
         """Permute the axes (PyTorch's name for transpose with axes)."""
-        return transpose(self, axes[0] if len(axes) == 1 else axes)
+        return transpose(self, axes=axes[0] if len(axes) == 1 else axes)
 
 
 def _index_data(index):
@@ -322,19 +341,19 @@ def _RETAIN(grad):
 
 
 def _attach_methods():
-    """Expose the functions of autograd.ops as Tensor methods (t.exp(), t.sum(axis=0), ...)."""
-    import types
+    """Expose autograd.ops as Tensor methods (t.exp(), t.sum(axis=0), ...) and operators."""
     from . import ops
     for name in ops.METHODS:
-        fn = getattr(ops, name)
-        if isinstance(fn, types.FunctionType):
-            setattr(Tensor, name, fn)
-        else:     # a Primitive: bind self as the first argument
-            setattr(Tensor, name, (lambda f: lambda self, *a, **k: f(self, *a, **k))(fn))
+        setattr(Tensor, name, getattr(ops, name))      # functions and primitives both bind self
+    for dunder, name in [("add", "add"), ("mul", "multiply"), ("truediv", "divide"),
+                         ("pow", "power"), ("matmul", "matmul"), ("neg", "negative"),
+                         ("abs", "absolute"), ("eq", "equal"), ("ne", "not_equal"),
+                         ("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                         ("ge", "greater_equal")]:
+        setattr(Tensor, f"__{dunder}__", getattr(ops, name))
 
 
-from .ops import (add, subtract, multiply, divide, power, matmul, negative, absolute,  # noqa: E402
-                  equal, not_equal, less, less_equal, greater, greater_equal, getitem,
+from .ops import (add, subtract, multiply, divide, power, matmul, getitem,  # noqa: E402
                   reshape, transpose)
 
 _attach_methods()

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..primitive import primitive
-from .shape import _PerInput, expand_dims, getitem, reshape, swapaxes, transpose
+from .shape import expand_dims, getitem, reshape, swapaxes, transpose
 
 
 @primitive
@@ -130,7 +130,7 @@ def _einsum_vjp(i, g, out, *ops, subscripts):
     return _einsum(g, *[ops[j] for j in others], *extra_ops, subscripts=spec)
 
 
-_einsum.vjps = _PerInput(_einsum_vjp)
+_einsum.defvjp_argnum(_einsum_vjp)
 
 
 def einsum(subscripts, *operands):

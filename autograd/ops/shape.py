@@ -162,16 +162,6 @@ def tile(x, reps):
 # ---- joining and splitting ------------------------------------------------------------------
 
 
-class _PerInput:
-    """VJPs of a primitive with any number of inputs: vjps[i] is vjp(i, g, out, *xs)."""
-
-    def __init__(self, vjp):
-        self.vjp = vjp
-
-    def __getitem__(self, i):
-        return lambda g, out, *xs, **kw: self.vjp(i, g, out, *xs, **kw)
-
-
 @primitive
 def _concatenate(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
@@ -184,7 +174,7 @@ def _concatenate_vjp(i, g, out, *xs, axis=0):
     return getitem(g, index=index)
 
 
-_concatenate.vjps = _PerInput(_concatenate_vjp)
+_concatenate.defvjp_argnum(_concatenate_vjp)
 
 
 def concatenate(tensors, axis=0):
