@@ -1,0 +1,141 @@
+"""The Tensor itself: construction and dtypes, attributes, repr, NumPy interop, operators and
+their reflected forms, creation helpers, float32 mode."""
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Tensor
+
+
+def test_python_float_is_a_0d_float64_tensor():
+    t = Tensor(2.5)
+    assert t.shape == () and t.ndim == 0 and t.size == 1 and t.dtype == np.float64
+    assert t.item() == 2.5 and isinstance(t.item(), float)
+
+
+@pytest.mark.parametrize("data", [3, [1, 2], np.array([1, 2], dtype=np.int32), True])
+def test_ints_and_bools_become_the_default_float(data):
+    assert Tensor(data).dtype == np.float64
+
+
+def test_explicit_dtype_is_kept():
+    assert Tensor([1, 2], dtype=np.int64).dtype == np.int64
+    assert Tensor([1.0], dtype=np.float32).dtype == np.float32
+    assert Tensor(np.ones(2, dtype=np.float32)).dtype == np.float32   # arrays keep theirs
+
+
+def test_attributes_of_leaves_and_intermediates():
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True, name="x")
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf and y.requires_grad and x.name == "x"
+    assert y.op is not None and y.op.name == "multiply" and y.inputs[0] is x
+    assert x.op is None and x.inputs == ()
+    assert x.T.shape == (3, 1) and x.grad is None
+    c = Tensor([1.0])
+    assert c.is_leaf and not c.requires_grad and not (c * 2).requires_grad
+
+
+def test_repr_shows_data_dtype_op_and_name():
+    assert repr(Tensor(1.5)) == "Tensor(1.5)"
+    r = repr(Tensor([1.0, 2.0], requires_grad=True, name="w"))
+    assert "requires_grad=True" in r and "name='w'" in r and "[1., 2.]" in r
+    assert "op=add" in repr(Tensor(1.0, requires_grad=True) + 1)
+    assert "dtype=float32" in repr(Tensor([1.0], dtype=np.float32))
+
+
+def test_numpy_interop():
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = np.asarray(t)
+    assert isinstance(a, np.ndarray) and a.dtype == np.float64
+    np.testing.assert_array_equal(a, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(t.numpy(), a)
+    assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert float(Tensor(2.0)) == 2.0 and int(Tensor(3.0)) == 3
+
+
+def test_item_len_iter_bool_refuse_what_is_ambiguous():
+    with pytest.raises(ValueError, match="item"):
+        Tensor([1.0, 2.0]).item()
+    with pytest.raises(TypeError, match="0-d"):
+        len(Tensor(1.0))
+    with pytest.raises(TypeError, match="0-d"):
+        iter(Tensor(1.0))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+    assert bool(Tensor(1.0)) and not bool(Tensor([0.0]))
+
+
+@pytest.mark.parametrize("other", [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 3.0])])
+def test_reflected_operators_with_numbers_and_arrays(other):
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    a = np.array([1.0, 2.0, 4.0])
+    o = np.asarray(other, dtype=np.float64)
+    cases = [(other + x, o + a), (other - x, o - a), (other * x, o * a), (other / x, o / a),
+             (other ** x, o ** a), (x + other, a + o), (x - other, a - o), (x * other, a * o),
+             (x / other, a / o), (x ** other, a ** o), (-x, -a), (abs(-x), a)]
+    for got, want in cases:
+        assert isinstance(got, Tensor) and got.requires_grad
+        np.testing.assert_allclose(got.data, want)
+
+
+def test_ndarray_on_the_left_gives_a_tensor_with_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([3.0, 4.0]) * x
+    assert isinstance(y, Tensor)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
+def test_creation_helpers():
+    assert ag.zeros(2, 3).shape == (2, 3) and ag.zeros((2, 3)).dtype == np.float64
+    assert ag.ones(4).data.sum() == 4
+    np.testing.assert_array_equal(ag.full((2,), 7.0).data, [7.0, 7.0])
+    assert ag.arange(5).dtype == np.int64 and ag.arange(0.0, 1.0, 0.5).dtype == np.float64
+    np.testing.assert_allclose(ag.linspace(0, 1, 5).data, np.linspace(0, 1, 5))
+    np.testing.assert_array_equal(ag.eye(3).data, np.eye(3))
+    t = Tensor(np.ones((2, 2), dtype=np.float32))
+    assert ag.zeros_like(t).dtype == np.float32 and ag.ones_like(t).shape == (2, 2)
+    assert ag.randn(3, requires_grad=True).requires_grad
+    assert ag.tensor([1.0]).dtype == np.float64
+
+
+def test_seeded_random_tensors_repeat():
+    ag.manual_seed(7)
+    a, b = ag.randn(3, 2), ag.rand(4)
+    ag.manual_seed(7)
+    np.testing.assert_array_equal(ag.randn(3, 2).data, a.data)
+    np.testing.assert_array_equal(ag.rand(4).data, b.data)
+    assert np.all((b.data >= 0) & (b.data < 1))
+    gen = np.random.default_rng(3)
+    np.testing.assert_array_equal(ag.randn(2, generator=gen).data,
+                                  np.random.default_rng(3).standard_normal(2))
+
+
+def test_float32_mode_keeps_float32_through_forward_and_backward():
+    ag.set_default_dtype(np.float32)                 # conftest restores float64
+    assert ag.get_default_dtype() == np.float32
+    x = Tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+    w = ag.randn(3, 4, requires_grad=True)
+    b = ag.zeros(4, requires_grad=True)
+    assert x.dtype == w.dtype == b.dtype == np.float32
+    h = ag.tanh(x @ w + b) * 2.0 + 1
+    z = ag.sigmoid(h).mean() + ag.log_softmax(h, axis=-1).sum() + ag.logsumexp(h) + h.var()
+    steps = [h, z, h ** 2, ag.exp(h), ag.sqrt(ag.abs(h) + 1), ag.maximum(h, 0.5), h.max()]
+    assert all(t.dtype == np.float32 for t in steps), [t.dtype for t in steps]
+    z.backward()
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
+    (g,) = ag.grad(ag.tanh(x).sum(), [x], create_graph=True)
+    (gg,) = ag.grad(g.sum(), [x])
+    assert g.dtype == gg.dtype == np.float32
+
+
+def test_float32_gradients_match_float64():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 4))
+    grads = []
+    for dtype in (np.float32, np.float64):
+        x = Tensor(a, dtype=dtype, requires_grad=True)
+        ag.softmax(ag.tanh(x) @ x.T, axis=0).sum(axis=1).prod().backward()
+        grads.append(x.grad.data)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-5)
