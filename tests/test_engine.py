@@ -1,0 +1,251 @@
+"""The engine: the chain rule on graph shapes (chains, diamonds, shared subexpressions),
+leaves vs intermediates, accumulation, grad modes, detach, retain_grad, hooks, grad(),
+higher derivatives and the version counter."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+import hypothesis.strategies as st
+
+import autograd as ag
+from autograd import Tensor
+
+
+def leaf(v):
+    return Tensor(v, requires_grad=True)
+
+
+def test_chain_rule_example():
+    x, y, z = leaf(-2.0), leaf(5.0), leaf(-4.0)
+    q = x + y
+    f = q * z
+    f.backward()
+    assert f.item() == -12.0
+    assert (x.grad.item(), y.grad.item(), z.grad.item()) == (-4.0, -4.0, 3.0)
+    assert q.grad is None                      # intermediates keep no .grad by default
+
+
+def test_diamond_graph_sums_both_paths():
+    x = leaf(3.0)
+    a, b = x * 2, x ** 2                        # x feeds two branches that meet again
+    (a * b).backward()                          # d/dx 2x³ = 6x²
+    assert x.grad.item() == 54.0
+
+
+def test_node_used_twice_in_one_op():
+    x = leaf([1.0, -2.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, -4.0])
+    y = leaf(1.5)
+    (y + y + y).backward()
+    assert y.grad.item() == 3.0
+
+
+def test_shared_subexpression_is_counted_once_per_use():
+    x = leaf(0.7)
+    s = ag.sin(x)                               # used by three consumers
+    f = s * s + ag.exp(s) + s
+    f.backward()
+    c = np.cos(0.7)
+    assert x.grad.item() == pytest.approx((2 * np.sin(0.7) + np.exp(np.sin(0.7)) + 1) * c)
+
+
+@given(n=st.integers(1, 30), v=st.floats(-2, 2))
+def test_long_shared_chain(n, v):
+    """y_{k+1} = y_k + y_k doubles the gradient at each of n steps: dy/dx = 2^n."""
+    x = leaf(v)
+    y = x
+    for _ in range(n):
+        y = y + y
+    y.backward()
+    assert x.grad.item() == 2.0 ** n
+
+
+def test_gradients_accumulate_until_cleared():
+    x = leaf([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3 + 2, 3 + 4])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 3])
+
+
+def test_backward_twice_adds_again_and_graph_stays():
+    x = leaf(2.0)
+    y = x * x * x
+    y.backward()
+    y.backward()                               # the graph is kept: the same gradient again
+    assert x.grad.item() == 2 * 12.0
+    assert y.op is not None and y.inputs[0].op is not None
+
+
+def test_no_grad_records_nothing():
+    x = leaf([1.0, 2.0])
+    with ag.no_grad():
+        assert not ag.is_grad_enabled()
+        y = x * 2
+        with ag.enable_grad():
+            z = x * 3
+    assert ag.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf and z.requires_grad
+
+    @ag.no_grad()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad and ag.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_call_and_context():
+    x = leaf(1.0)
+    with ag.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    ag.set_grad_enabled(False)
+    try:
+        assert not ag.is_grad_enabled() and not (x + 1).requires_grad
+    finally:
+        ag.set_grad_enabled(True)
+
+
+def test_detach_cuts_the_graph_and_shares_data():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and d.data is y.data
+    (d * x).sum().backward()                  # d is a constant: dx = d
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_retain_grad_keeps_intermediate_gradients():
+    x = leaf(2.0)
+    h = x * 3
+    h.retain_grad()
+    (h * h).backward()
+    assert h.grad.item() == 12.0 and x.grad.item() == 36.0
+
+
+def test_hooks_see_and_may_replace_gradients():
+    x = leaf([1.0, 2.0])
+    seen = []
+    h = x * 2
+    handle = h.register_hook(lambda g: seen.append(g.data.copy()) or g * 10)
+    h.sum().backward()
+    np.testing.assert_array_equal(seen[0], [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.data, [20.0, 20.0])
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_backward_with_gradient_for_non_scalar():
+    x = leaf([1.0, 2.0, 3.0])
+    (x * x).backward(gradient=np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_array_equal(x.grad.data, [2.0, 0.0, -6.0])
+
+
+def test_backward_inputs_restricts_which_leaves_get_grad():
+    x, y = leaf(1.0), leaf(2.0)
+    (x * y).backward(inputs=[x])
+    assert x.grad.item() == 2.0 and y.grad is None
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x, y = leaf([1.0, 2.0]), leaf(3.0)
+    gx, gy = ag.grad((x * y).sum(), [x, y])
+    np.testing.assert_array_equal(gx.data, [3.0, 3.0])
+    assert gy.item() == 3.0 and x.grad is None and y.grad is None
+    (g,) = ag.grad(x * 2, x, grad_outputs=np.array([1.0, -1.0]))
+    np.testing.assert_array_equal(g.data, [2.0, -2.0])
+
+
+def test_grad_allow_unused():
+    x, y = leaf(1.0), leaf(2.0)
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        ag.grad(x * 2, [x, y])
+    gx, gy = ag.grad(x * 2, [x, y], allow_unused=True)
+    assert gx.item() == 2.0 and gy is None
+
+
+def test_second_and_third_derivatives_of_tanh():
+    v = 0.3
+    x = leaf(v)
+    (d1,) = ag.grad(ag.tanh(x), x, create_graph=True)
+    (d2,) = ag.grad(d1, x, create_graph=True)
+    (d3,) = ag.grad(d2, x)
+    t = np.tanh(v)
+    assert d1.item() == pytest.approx(1 - t ** 2, rel=1e-12)
+    assert d2.item() == pytest.approx(-2 * t * (1 - t ** 2), rel=1e-12)
+    assert d3.item() == pytest.approx((1 - t ** 2) * (6 * t ** 2 - 2), rel=1e-12)
+
+
+@pytest.mark.parametrize("fn,d3", [
+    (ag.exp, np.exp),
+    (ag.sin, lambda v: -np.cos(v)),
+    (ag.log, lambda v: 2 / v ** 3),
+    (ag.sigmoid, lambda v: (lambda s: s * (1 - s) * (1 - 6 * s + 6 * s * s))(1 / (1 + np.exp(-v)))),
+])
+def test_third_derivatives(fn, d3):
+    x = leaf(np.array([0.4, 1.3]))
+    (g1,) = ag.grad(fn(x).sum(), x, create_graph=True)
+    (g2,) = ag.grad(g1.sum(), x, create_graph=True)
+    (g3,) = ag.grad(g2.sum(), x)
+    np.testing.assert_allclose(g3.data, d3(x.data), rtol=1e-10)
+
+
+def test_create_graph_backward_gives_differentiable_grad():
+    x = leaf(1.5)
+    (x ** 3).backward(create_graph=True)
+    g = x.grad                                   # 3x²
+    assert g.requires_grad
+    (g2,) = ag.grad(g, x)
+    assert g2.item() == pytest.approx(6 * 1.5)
+
+
+def test_hessian_vector_product_of_a_quadratic():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = leaf([1.0, -1.0])
+    (g,) = ag.grad(0.5 * (x @ (a @ x)), x, create_graph=True)
+    v = np.array([1.0, 2.0])
+    (hv,) = ag.grad((g * v).sum(), x)
+    np.testing.assert_allclose(hv.data, a @ v)
+
+
+def test_version_counter_error_names_the_op():
+    w = leaf([1.0, 2.0])
+    y = (w * w).sum()
+    with ag.no_grad():
+        w.sub_(0.1)
+    with pytest.raises(RuntimeError, match="multiply.*changed in place"):
+        y.backward()
+
+
+def test_in_place_update_then_new_forward_is_fine():
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    with ag.no_grad():
+        w.add_(w.grad, alpha=-0.5)             # w - 0.5·2w = 0
+        w.grad = None
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+
+
+@pytest.mark.parametrize("method,args", [("add_", (1.0,)), ("sub_", (1.0,)), ("mul_", (2.0,)),
+                                         ("div_", (2.0,)), ("copy_", ([5.0, 6.0],)),
+                                         ("fill_", (0.0,)), ("zero_", ()),
+                                         ("clamp_", (0.0, 1.0))])
+def test_every_in_place_method_bumps_the_version(method, args):
+    c = Tensor([1.0, 2.0])                    # a constant saved by the graph
+    w = leaf([3.0, 4.0])
+    y = (w * c).sum()
+    getattr(c, method)(*args)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+
+
+def test_in_place_on_tensor_requiring_grad_refuses_in_grad_mode():
+    w = leaf([1.0])
+    with pytest.raises(RuntimeError, match="add_.*no_grad"):
+        w.add_(1.0)
