@@ -18,3 +18,7 @@ from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
 
 # ---- engineer B's parts (optim, schedulers, data, train, serialization) go below ----
+from . import data, optim, schedulers
+from .data import DataLoader
+from .serialization import load, save
+from .train import EarlyStopping, History, fit
