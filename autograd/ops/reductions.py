@@ -67,17 +67,20 @@ def sum_to(x, shape):
 
 def mean(x, axis=None, keepdims=False):
     "Σ x / n over axis"
-    return sum(x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis, "mean")
+    n = _count(np.shape(x), axis, "mean")
+    return sum(x, axis=axis, keepdims=keepdims) / n
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
     "Σ (x - mean)² / (n - ddof) over axis (NumPy's default ddof=0)"
+    n = _count(np.shape(x), axis, "var")
     d = x - mean(x, axis=axis, keepdims=True)
-    return sum(d * d, axis=axis, keepdims=keepdims) / (_count(np.shape(x), axis, "var") - ddof)
+    return sum(d * d, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
     "√var"
+    _count(np.shape(x), axis, "std")          # so that a bad axis is reported as std's
     return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
