@@ -63,7 +63,7 @@ def test_failure_names_input_worst_element_and_both_values():
     msg = str(e.value)
     assert "input 1 (shape (2, 3))" in msg
     assert "output index (0, 2), input index (0, 2)" in msg        # X[0, 2] = 2.0 is the one
-    assert "analytic 5.0" in msg and "numerical 4.0" in msg[:msg.index("numerical 4.0") + 20]
+    assert "analytic 5.0" in msg and "numerical 4.0" in msg        # 2x + 1 vs 2x at x = 2
 
 
 def test_passes_on_correct_gradients_and_returns_true():
