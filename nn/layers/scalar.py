@@ -34,7 +34,7 @@ class Neuron(Module):
         self.activation_name = activation
         self.activation = F.get_activation(activation)
 
-    def _inputs(self, x):
+    def _as_inputs(self, x):
         if isinstance(x, (ag.Tensor, np.ndarray)) and np.ndim(x) > 0:
             if np.shape(x)[-1] != self.nin:
                 raise ValueError(f"Neuron: expected {self.nin} inputs along the last axis, got "
@@ -47,7 +47,7 @@ class Neuron(Module):
 
     def forward(self, x):
         total = self.b
-        for w, xi in zip(self.weights, self._inputs(x)):
+        for w, xi in zip(self.weights, self._as_inputs(x)):
             total = w * xi if total is None else total + w * xi
         return self.activation(total)
 
