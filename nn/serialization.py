@@ -114,15 +114,18 @@ def load(path):
     `model.load_state_dict`), or the saved structure. Never unpickles anything."""
     where = os.fspath(path)
     try:
-        with np.load(where, allow_pickle=False) as npz:
+        npz = np.load(where, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError(f"nn.load: {where!r} holds a single .npy array, not an .npz "
+                             "archive written by nn.save")
+        with npz:
             arrays = {name: npz[name] for name in npz.files}
     except FileNotFoundError:
         raise
-    except AttributeError:               # np.load returned a bare array, not an archive
-        raise ValueError(f"nn.load: {where!r} holds a single .npy array, not an .npz archive "
-                         "written by nn.save") from None
     except ValueError as e:
         text = str(e)
+        if text.startswith("nn.load:"):
+            raise
         if "pickle" in text.lower() or "object arrays" in text.lower():
             raise ValueError(f"nn.load: {where!r} contains pickled data or object arrays, which "
                              "are refused because loading them could execute code") from None
