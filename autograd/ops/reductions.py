@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..primitive import primitive
-from .elementwise import exp, sqrt
+from .elementwise import exp, sqrt, where
 from .shape import concatenate, getitem, normalize_axes, reshape
 
 
@@ -165,8 +165,14 @@ def logsumexp(x, axis=None, keepdims=False):
     return s if keepdims else np.squeeze(s, axis=axis)[()]
 
 
-logsumexp.defvjp(lambda g, out, x, axis=None, keepdims=False:
-                 _keep(g, x.shape, axis, keepdims) * exp(x - _keep(out, x.shape, axis, keepdims)))
+def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
+    """g·softmax(x) = g·exp(x - out); where out = -inf (every x is -inf) exp(x - 0) = 0, not
+    exp(-inf + inf) = NaN."""
+    out = _keep(out, x.shape, axis, keepdims)
+    return _keep(g, x.shape, axis, keepdims) * exp(x - where(out == -np.inf, 0.0, out))
+
+
+logsumexp.defvjp(_logsumexp_vjp)
 
 
 def softmax(x, axis=-1):
