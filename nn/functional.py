@@ -111,6 +111,7 @@ def dropout(x, p=0.5, training=True, generator=None):
 
 
 def _normalize(x, axes, eps):
+    """(x - mean)/√(var + eps) over `axes` (biased variance), with the mean and variance."""
     mean = ag.mean(x, axis=axes, keepdims=True)
     var = ag.var(x, axis=axes, keepdims=True)
     return (x - mean) / ag.sqrt(var + eps), mean, var

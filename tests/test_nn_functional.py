@@ -5,10 +5,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import autograd as ag
 import nn
-from autograd.testing import gradcheck
+from autograd.testing import gradcheck, gradgradcheck
 from nn import functional as F
 
 rng = np.random.default_rng(0)
@@ -84,7 +87,6 @@ def test_erf_primitive_matches_math_and_differentiates_twice():
     x = rng.normal(size=6)
     np.testing.assert_allclose(ag.erf(ag.Tensor(x)).data, [math.erf(v) for v in x], rtol=1e-15)
     assert gradcheck(ag.erf, [ag.Tensor(x, requires_grad=True)])
-    from autograd.testing import gradgradcheck
     assert gradgradcheck(ag.erf, [ag.Tensor(x, requires_grad=True)])
     assert ag.erf(ag.Tensor(x, dtype=np.float32)).dtype == np.float32
 
@@ -331,3 +333,43 @@ def test_penalties():
     assert a.grad.tolist() == [2.0, -4.0] and b.grad.tolist() == [[6.0]]
     with pytest.raises(ValueError, match="l1_penalty"):
         F.l1_penalty([])
+
+
+# ---- properties and second derivatives -------------------------------------------------------
+
+_logits = arrays(np.float64, (3, 4), elements=st.floats(-1e4, 1e4))
+
+
+@given(_logits, st.lists(st.integers(0, 3), min_size=3, max_size=3), st.floats(-1e3, 1e3))
+def test_cross_entropy_is_logsumexp_minus_target_logit_and_shift_invariant(z, cls, c):
+    cls = np.array(cls)
+    got = F.cross_entropy(ag.Tensor(z), cls, reduction="none").data
+    m = z.max(1)
+    expected = m + np.log(np.exp(z - m[:, None]).sum(1)) - z[np.arange(3), cls]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
+    assert np.all(got >= 0)
+    shifted = F.cross_entropy(ag.Tensor(z + c), cls, reduction="none").data
+    np.testing.assert_allclose(shifted, got, rtol=1e-9, atol=1e-8)
+
+
+@given(arrays(np.float64, 6, elements=st.floats(-1e4, 1e4)),
+       arrays(np.float64, 6, elements=st.sampled_from([0.0, 1.0])))
+def test_bce_with_logits_equals_bce_of_sigmoid_where_that_is_finite(x, t):
+    a = F.binary_cross_entropy_with_logits(ag.Tensor(x), t, reduction="none").data
+    assert np.all(np.isfinite(a)) and np.all(a >= 0)
+    moderate = np.abs(x) < 30
+    b = F.binary_cross_entropy(F.sigmoid(ag.Tensor(x)), t, reduction="none").data
+    np.testing.assert_allclose(a[moderate], b[moderate], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", [
+    lambda z: F.cross_entropy(z, np.array([0, 2, 1]), label_smoothing=0.1),
+    lambda z: F.binary_cross_entropy_with_logits(z, np.eye(3)),
+    lambda z: F.gelu(z).sum(),
+    lambda z: F.elu(z).sum(),
+    lambda z: F.layer_norm(z, 3).sum() + (F.layer_norm(z, 3) ** 2 * ag.Tensor(np.eye(3))).sum(),
+    lambda z: F.huber_loss(z, np.zeros((3, 3))),
+])
+def test_second_derivatives(f):
+    z = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.7], [-2.2, 0.9, 0.4]])
+    assert gradgradcheck(f, [ag.Tensor(z, requires_grad=True)])
