@@ -14,7 +14,7 @@ operations are small ovals between them, as in micrograd's drawings. Rendering u
 the DOT text and rendering raises GraphvizNotFound with install instructions.
 
 Which gradients a picture shows (`grads`): intermediate tensors keep no `.grad`, so by default
-("auto"), once a backward pass has run (some leaf in the picture has a `.grad`), draw runs
+("auto"), once a backward pass has run (some leaf the roots depend on has a `.grad`), draw runs
 one more pass of the engine from the roots that writes nothing and shows d root / d t on
 every tensor; leaves that have a `.grad` show that, as do tensors that called retain_grad().
 "stored" shows `.grad` attributes only, "pass" always runs the pass, None shows no gradients.
@@ -91,8 +91,7 @@ def _gradients(graph, mode):
     if mode is None:
         return {}
     stored = {id(t): np.asarray(t.grad.data) for t in graph.order if t.grad is not None}
-    run = mode == "pass" or (mode == "auto" and any(t._op is None for t in graph.order
-                                                    if id(t) in stored))
+    run = mode == "pass" or (mode == "auto" and graph.leaf_grads)
     if not run:
         return stored
     roots = [r for r in graph.roots if r.requires_grad]

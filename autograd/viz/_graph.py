@@ -39,9 +39,12 @@ class Graph:
                 seen.add(id(r))
                 queue.append((r, 0))
         n_total = 0
+        self.leaf_grads = False     # does any leaf reachable from the roots have a .grad?
         while queue:
             t, depth = queue.popleft()
             n_total += 1
+            if t._op is None and t.grad is not None:
+                self.leaf_grads = True
             keep = ((max_nodes is None or len(self.order) < max_nodes)
                     and (max_depth is None or depth <= max_depth))
             if keep:

@@ -77,7 +77,7 @@ class Digraph(graphviz.Digraph):
             outfile = os.fspath(outfile)
             format = format or os.path.splitext(outfile)[1].lstrip(".") or self.format
             filename = filename or os.path.splitext(outfile)[0] + ".gv"
-        src_path = self.save(filename, directory)
+        src_path = self.save(filename, directory=directory)
         format = format or self.format
         out = outfile or f"{src_path}.{format}"
         with open(out, "wb") as f:

@@ -59,7 +59,8 @@ def frames_for(graph, opts):
                 text[key][-1] += " (so far)"
         what = (f"sends its gradient through '{t._op.name}' to {len(sent)} input(s)"
                 if t._op is not None else "is a leaf: its gradient is complete")
-        who = t.name or "tensor"
+        who = (t.name if t.name is not None
+               else f"the result of '{t._op.name}'" if t._op is not None else "a leaf")
         title = f"backprop step {k + 1} of {len(trace)}: {who} {what}"
         states.append({"grads": {**partial, **done}, "text": text, "current": id(t), "hot": {id(x) for x, _, _ in sent},
                        "marks": marks, "title": title})
