@@ -279,7 +279,7 @@ def _basis(shape, dtype):
         yield e.reshape(shape)
 
 
-def _stack(rows, shape, where):
+def _stack(rows, shape):
     """Stack a list of Tensors (differentiably) into one of `shape`."""
     from .ops import reshape, stack
     return reshape(stack(rows), shape=shape) if rows else Tensor(np.zeros(shape))
@@ -296,7 +296,7 @@ def jacrev(f, argnums=0, has_aux=False):
         (o,) = _outputs((out,), where)
         keep = _needs_graph([o], xs)
         rows = [_vjp([o], xs, [Tensor(e)], keep) for e in _basis(o.shape, o.dtype)]
-        jac = [_stack([r[k] for r in rows], o.shape + x.shape, where) for k, x in enumerate(xs)]
+        jac = [_stack([r[k] for r in rows], o.shape + x.shape) for k, x in enumerate(xs)]
         return (_pack(jac, single), aux) if has_aux else _pack(jac, single)
 
     return _named(jac_f, "jacrev", f)
@@ -330,7 +330,7 @@ def jacfwd(f, argnums=0, has_aux=False):
             for e in _basis(x.shape, x.dtype):
                 zeros[k] = e
                 cols.append(_push(lin, zeros, where)[0])
-            j = _stack(cols, x.shape + o.shape, where)          # input axes first
+            j = _stack(cols, x.shape + o.shape)          # input axes first
             nx, no = x.ndim, o.ndim
             jac.append(j.transpose(tuple(range(nx, nx + no)) + tuple(range(nx))))
         return (_pack(jac, single), lin[6]) if has_aux else _pack(jac, single)

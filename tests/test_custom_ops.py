@@ -41,7 +41,7 @@ class Exp(ag.Function):
 
 
 class ScaledMul(ag.Function):
-    """alpha·x·y with broadcasting and a non-Tensor argument; backward returns broadcast shapes."""
+    """alpha·x·y with broadcasting and a non-Tensor argument; gradients of broadcast shape."""
 
     @staticmethod
     def forward(ctx, x, y, alpha):
