@@ -252,7 +252,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     """-(pw·t·log σ(x) + (1 - t)·log(1 - σ(x))) = (1 - t)·x + (1 + (pw - 1)·t)·softplus(-x):
     finite for any logit x."""
     sp = ag.softplus(-input)
-    loss = (1 - target) * input + (sp if pos_weight is None else (1 + (pos_weight - 1) * target) * sp)
+    if pos_weight is not None:
+        sp = (1 + (pos_weight - 1) * target) * sp
+    loss = (1 - target) * input + sp
     return loss if weight is None else loss * weight
 
 
@@ -322,7 +324,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _nll(logp, target, weight, ignore_index, reduction, "cross_entropy",
                     label_smoothing)
     n_classes = np.shape(input)[-1]                                # probability targets
-    q = target if label_smoothing == 0 else (1 - label_smoothing) * target + label_smoothing / n_classes
+    eps = label_smoothing
+    q = target if eps == 0 else (1 - eps) * target + eps / n_classes
     wl = logp if weight is None else logp * as_array(weight).astype(_dtype(input))
     return _reduce(-ag.sum(q * wl, axis=-1), reduction)
 

@@ -52,7 +52,8 @@ class Module:
     # ---- registration ------------------------------------------------------------------
     def _registries(self):
         try:
-            return self.__dict__["_parameters"], self.__dict__["_buffers"], self.__dict__["_modules"]
+            d = self.__dict__
+            return d["_parameters"], d["_buffers"], d["_modules"]
         except KeyError:
             raise AttributeError(f"{type(self).__name__}: Module.__init__() was not called; call "
                                  "super().__init__() before assigning attributes") from None
