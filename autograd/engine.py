@@ -247,7 +247,6 @@ def _run_hooks(t, g, raw):
     try:
         for hook in list(t._hooks):
             if hook is _RETAIN:
-                _accumulate(t, gt.data if raw else gt, raw)
                 continue
             new = hook(gt)
             if new is not None:
@@ -255,7 +254,9 @@ def _run_hooks(t, g, raw):
                 if new.shape != t.shape:
                     raise ValueError(f"hook: a hook returned a gradient of shape {new.shape} for "
                                      f"a tensor of shape {t.shape}")
-                gt = new
+                gt = new if new.dtype == t.dtype else new.astype(t.dtype)
+        if _RETAIN in t._hooks:     # retained .grad shows the gradient after every hook (PyTorch)
+            _accumulate(t, gt.data if raw else gt, raw)
     finally:
         _state.raw = prev_raw
     return gt.data if raw else gt

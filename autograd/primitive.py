@@ -156,7 +156,8 @@ def creation_site(t):
     """Where in user code tensor `t` was created (recorded only in anomaly mode), as text."""
     trace = getattr(t, "_trace", None)
     if not trace:
-        return ""
+        return ("  (unknown: the forward pass ran outside detect_anomaly(); run it inside too "
+                "to see the line)\n")
     return "".join(traceback.format_list(trace))
 
 

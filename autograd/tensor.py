@@ -331,8 +331,9 @@ class _HookHandle:
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
-        if self._hook in self._hooks:
+        if self._hook is not None and self._hook in self._hooks:
             self._hooks.remove(self._hook)
+        self._hook = None           # a second remove() must not take another registration
 
 
 def _RETAIN(grad):
