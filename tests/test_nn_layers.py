@@ -375,3 +375,15 @@ def test_clip_grad_norm_nonfinite_and_value_clipping():
     assert b.grad.tolist() == [-1.0, 0.5, 1.0]
     with pytest.raises(ValueError, match="clip_grad_value_"):
         nn.clip_grad_value_(b, -1.0)
+
+
+def test_layers_follow_the_default_dtype():
+    ag.set_default_dtype(np.float32)
+    layers = [nn.Linear(2, 3), nn.MLP(2, [3, 1]), nn.BatchNorm1d(3), nn.LayerNorm(3),
+              nn.Perceptron(2), nn.ScalarMLP(2, [2, 1])]
+    assert all(p.dtype == np.float32 for m in layers for p in m.parameters())
+    assert all(b.dtype == np.float32 for b in layers[2].buffers())
+    x = ag.randn(4, 2)
+    out = nn.CrossEntropyLoss()(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))(x),
+                                np.array([0, 1, 2, 0]))
+    assert x.dtype == np.float32 and out.dtype == np.float32

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+import autograd as ag
+
 from .. import functional as F
 from .. import init
 from ..module import Module, ModuleList, Parameter
@@ -19,8 +21,8 @@ class Linear(Module):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear: {name} must be a positive int; got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(np.zeros((out_features, in_features)), dtype=dtype)
-        self.bias = Parameter(np.zeros(out_features), dtype=dtype) if bias else None
+        self.weight = Parameter(ag.zeros((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(ag.zeros(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

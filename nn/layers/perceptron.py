@@ -21,7 +21,7 @@ class Perceptron(Module):
         if isinstance(nin, bool) or not isinstance(nin, (int, np.integer)) or nin < 1:
             raise ValueError(f"Perceptron: nin must be a positive int; got {nin!r}")
         self.nin = int(nin)
-        self.weight = Parameter(np.zeros(nin), dtype=dtype)
+        self.weight = Parameter(ag.zeros(nin, dtype=dtype))
         self.bias = Parameter(0.0, dtype=dtype)
 
     def forward(self, x):
