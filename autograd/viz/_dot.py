@@ -169,11 +169,12 @@ def topological(graph):
 
 def _cell(lines, attrs=""):
     body = "<br/>".join(html.escape(s) for s in lines)
-    return f'<td{attrs}><font face="{MONO}">{body}</font></td>'
+    return f'<td balign="left"{attrs}><font face="{MONO}">{body}</font></td>'
 
 
-def tensor_label(t, opts, grad_lines, mark=None, table=' border="1"'):
-    """The HTML-like label of a tensor node; `table` holds the table's own attributes."""
+def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"'):
+    """The HTML-like label of a tensor node: one row of cells for a scalar (as micrograd
+    draws them), one cell per row for a tensor with axes; `table` holds table attributes."""
     cells = []
     if "name" in opts.fields and t.name is not None:
         cells.append(f"<td><b>{html.escape(t.name)}</b></td>")
@@ -190,8 +191,8 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="1"'):
         cells.append(_cell(grad_lines, f' bgcolor="{mark}"' if mark else ""))
     if not cells:
         cells.append("<td> </td>")
-    return (f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}><tr>'
-            + "".join(cells) + "</tr></table>>")
+    rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
+    return f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}>{rows}</table>>'
 
 
 def constant_label(c, opts):
@@ -256,7 +257,7 @@ def build(graph, opts, grads, name="autograd", state=None):
         if key == current:
             table = ' border="3" color="#d62728"' + table
         else:
-            table = (' border="2"' if key in root_ids else ' border="1"') + table
+            table = (' border="1"' if key in root_ids else ' border="0"') + table
         attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table)
         node(i, f"t{i}", attrs)
         if t._op is None:
