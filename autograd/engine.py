@@ -165,7 +165,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=No
             t = ready.pop()
             g = grads.pop(id(t))
             if t._hooks:
-                g = _run_hooks(t, g, raw)
+                g = _run_hooks(t, g, raw, accumulate)
             if targets is not None and id(t) in targets:
                 found[id(t)] = g
             sent = [] if trace is not None else None
@@ -240,7 +240,7 @@ def _accumulate(t, g, raw):
         t.grad = g if t.grad is None else t.grad + g
 
 
-def _run_hooks(t, g, raw):
+def _run_hooks(t, g, raw, accumulate=True):
     """Let each hook of t see (and maybe replace) its gradient; hooks always get Tensors."""
     gt = _wrap(g) if raw else g
     _state.raw, prev_raw = False, _state.raw
@@ -255,7 +255,7 @@ def _run_hooks(t, g, raw):
                     raise ValueError(f"hook: a hook returned a gradient of shape {new.shape} for "
                                      f"a tensor of shape {t.shape}")
                 gt = new if new.dtype == t.dtype else new.astype(t.dtype)
-        if _RETAIN in t._hooks:     # retained .grad shows the gradient after every hook (PyTorch)
+        if accumulate and _RETAIN in t._hooks:     # .grad shows the gradient after all hooks
             _accumulate(t, gt.data if raw else gt, raw)
     finally:
         _state.raw = prev_raw

@@ -70,7 +70,14 @@ def power(x, p):
     return x ** p
 
 
-power.defvjp(lambda g, out, x, p: g * p * x ** (p - 1),
+def _power_vjp_x(g, out, x, p):
+    "p·x^(p-1); exactly 0 for a constant p = 0 (no 0·inf at x = 0 in higher derivatives)"
+    if isinstance(p, (int, float)) and p == 0:
+        return g * 0
+    return g * p * x ** (p - 1)
+
+
+power.defvjp(_power_vjp_x,
              lambda g, out, x, p: g * out * _log_base(x))
 
 
