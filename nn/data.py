@@ -28,7 +28,8 @@ class TensorDataset:
         n = {a.shape[0] if a.ndim else None for a in self.arrays}
         if None in n or len(n) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
-            raise ValueError(f"TensorDataset: the arrays must share a first axis; got shapes {shapes}")
+            raise ValueError(f"TensorDataset: the arrays must share a first axis; "
+                             f"got shapes {shapes}")
 
     def __len__(self):
         return self.arrays[0].shape[0]
@@ -54,7 +55,8 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
         if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, "
+                             f"got {batch_size!r}")
         self._single = isinstance(dataset, (np.ndarray, Tensor))
         if self._single:
             dataset = TensorDataset(dataset)

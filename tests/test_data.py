@@ -12,7 +12,8 @@ def collect(loader):
     return [tuple(t.numpy() for t in b) if isinstance(b, tuple) else b.numpy() for b in loader]
 
 
-@pytest.mark.parametrize("n,bs,drop", [(10, 3, False), (10, 3, True), (9, 3, False), (4, 10, False)])
+@pytest.mark.parametrize("n,bs,drop", [(10, 3, False), (10, 3, True), (9, 3, False),
+                                       (4, 10, False)])
 def test_batches_cover_the_data_once(n, bs, drop):
     X = np.arange(2 * n, dtype=float).reshape(n, 2)
     y = np.arange(n)

@@ -182,7 +182,8 @@ def test_history_plot_without_matplotlib(monkeypatch):
 
 
 def test_accuracy():
-    assert accuracy(ag.Tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]), np.array([0, 1, 1])) == pytest.approx(2 / 3)
+    logits = ag.Tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
+    assert accuracy(logits, np.array([0, 1, 1])) == pytest.approx(2 / 3)
     assert accuracy(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([[1, 0], [1, 0]])) == 0.5
     assert accuracy(np.array([2.0, -1.0, 0.5]), np.array([1, 0, 0])) == pytest.approx(2 / 3)
     assert accuracy(np.array([[2.0], [-1.0]]), np.array([[1.0], [-1.0]])) == 1.0
