@@ -14,7 +14,7 @@ import autograd
 
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                       HealthCheck.data_too_large])
-settings.register_profile("ci", max_examples=15, **_common)
+settings.register_profile("ci", max_examples=40, **_common)
 settings.register_profile("quick", max_examples=5, **_common)
 settings.register_profile("thorough", max_examples=200, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
