@@ -198,7 +198,8 @@ def test_constants_and_non_grad_inputs_are_drawn():
     y = x * 10.0 + data
     src = draw(y).source
     assert re.search(r"c\d+_1 \[label=\"const 10\"", src)
-    assert 'style="dashed"' in by_name(src).get("data", "") or 'style="dashed"' in src
+    assert 'style="dashed"' in by_name_raw(src, "data")          # no gradient flows there
+    assert 'style="dashed"' not in by_name_raw(src, "x")
 
 
 def test_bad_arguments_raise_clear_errors():
