@@ -1,0 +1,86 @@
+"""The README's demo command: examples/demo.py, run in a fresh directory as a user would, trains
+two moons to a good accuracy and writes valid SVG, PDF and PNG files into ./out, nowhere else."""
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("tqdm")
+viz = pytest.importorskip("autograd.viz")
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    if viz.renderer() is None:
+        pytest.skip("no dot / graphviz-pure to render with")
+    cwd = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run([sys.executable, str(DEMO)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return cwd, proc
+
+
+def assert_svg(path):
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg"), f"{path.name}: root element is {root.tag}"
+    assert len(list(root.iter())) > 10, f"{path.name}: an SVG with almost nothing in it"
+
+
+def assert_png(path, min_side=100):
+    import matplotlib.image as mpimg
+    assert path.read_bytes()[:8] == PNG_MAGIC, f"{path.name} is not a PNG"
+    img = mpimg.imread(path)
+    assert min(img.shape[:2]) >= min_side
+    assert img[..., :3].std() > 0.05, f"{path.name} is (nearly) one flat colour"
+
+
+def test_prints_a_high_test_accuracy(demo_run):
+    _, proc = demo_run
+    m = re.search(r"test accuracy on two moons: ([\d.]+)%", proc.stdout)
+    assert m, proc.stdout
+    assert float(m.group(1)) >= 95.0
+
+
+def test_shows_a_progress_bar(demo_run):
+    _, proc = demo_run
+    assert "epoch" in proc.stderr and "100%" in proc.stderr
+
+
+def test_chain_rule_graph_is_svg_with_the_values(demo_run):
+    cwd, _ = demo_run
+    path = cwd / "out" / "chain_rule.svg"
+    assert_svg(path)
+    text = path.read_text()
+    for label in ("-12", "-4", "grad 3"):          # f, dx = dy = z, dz = q
+        assert label in text
+
+
+def test_backprop_frames_one_per_step(demo_run):
+    cwd, _ = demo_run
+    frames = sorted((cwd / "out" / "backprop").glob("step_*.svg"))
+    assert [p.name for p in frames] == [f"step_{k:03d}.svg" for k in range(1, 6)]
+    for p in frames:
+        assert_svg(p)
+        assert "backprop step" in p.read_text()
+    pdf = (cwd / "out" / "backprop.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(frames)
+
+
+def test_loss_curve_and_decision_boundary_are_png(demo_run):
+    cwd, _ = demo_run
+    assert_png(cwd / "out" / "loss.png")
+    assert_png(cwd / "out" / "decision_boundary.png")
+
+
+def test_writes_nothing_outside_out(demo_run):
+    cwd, _ = demo_run
+    assert sorted(p.name for p in cwd.iterdir()) == ["out"]
