@@ -9,7 +9,7 @@ from hypothesis import given
 import autograd as ag
 from autograd.testing import broadcastable_shapes, gradcheck, gradgradcheck, shapes, tensors
 
-SMALL = shapes(max_dims=3, max_side=3)
+SMALL = shapes(max_dims=3, min_side=0, max_side=3)          # size-0 axes included
 
 
 def check(fn, npfn, *xs, second=True):
@@ -84,7 +84,7 @@ BINARY = [
 @pytest.mark.parametrize("name,fn,npfn,ydom", BINARY, ids=[b[0] for b in BINARY])
 @given(data=st.data())
 def test_binary_broadcasting(name, fn, npfn, ydom, data):
-    sx, sy = data.draw(broadcastable_shapes(2, max_dims=3, max_side=3))
+    sx, sy = data.draw(broadcastable_shapes(2, max_dims=3, min_side=0, max_side=3))
     xdom = "positive" if name.startswith("pow") else "real"
     x = data.draw(tensors(shape=sx, elements=xdom))
     y = data.draw(tensors(shape=sy, elements=ydom))
