@@ -39,8 +39,9 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def elu(x, alpha=1.0):
-    """x where x > 0, else alpha·(exp(x) - 1) (exp taken of min(x, 0) so it cannot overflow)."""
-    return ag.where(x > 0, x, alpha * ag.expm1(ag.minimum(x, 0.0)))
+    """x where x > 0, else alpha·(exp(x) - 1) (exp taken of x only where x <= 0, so it cannot
+    overflow and d/dx at 0 is alpha, as PyTorch; minimum() would split the tie and give alpha/2)."""
+    return ag.where(x > 0, x, alpha * ag.expm1(ag.where(x > 0, 0.0, x)))
 
 
 def gelu(x, approximate="none"):
