@@ -1,5 +1,6 @@
 """Gradient checking and hypothesis strategies, for chainrule's own tests and for users' CI.
 
+    >>> import numpy as np
     >>> from autograd.testing import gradcheck, gradgradcheck
     >>> gradcheck(lambda x, y: (x * y).sum(), [np.random.randn(3), np.random.randn(3)])
     True

@@ -139,3 +139,14 @@ def test_float32_gradients_match_float64():
         ag.softmax(ag.tanh(x) @ x.T, axis=0).sum(axis=1).prod().backward()
         grads.append(x.grad.data)
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-5)
+
+
+def test_shape_methods_take_varargs_or_a_tuple_and_record_no_constants():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for y in (x.transpose(), x.transpose(1, 0), x.transpose((1, 0)), x.permute(1, 0), x.T):
+        assert y.shape == (3, 2) and y.inputs == (x,)
+    for y in (x.reshape(3, 2), x.reshape((3, 2)), x.view(3, 2), x.reshape(-1, 2)):
+        assert y.shape == (3, 2) and y.inputs == (x,)
+        np.testing.assert_array_equal(y.data, x.data.reshape(3, 2))
+    x.transpose().reshape(6).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))
