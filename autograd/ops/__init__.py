@@ -13,7 +13,7 @@ from .shape import __all__ as _shape
 __all__ = _elementwise + _reductions + _shape + _linalg
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
-           "log_sigmoid", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
+           "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
            "sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "logsumexp",
            "softmax", "log_softmax", "broadcast_to", "swapaxes", "squeeze", "expand_dims",
            "flatten", "flip", "repeat", "tile", "matmul", "split", "pad"]
