@@ -93,7 +93,7 @@ class FunctionCtx:
         if self._live is None:
             return tuple(t for t in self._saved)
         out, inputs = self._live
-        return tuple(out if ref == "out" else inputs[ref] if isinstance(ref, int) else ref
+        return tuple(out if isinstance(ref, str) else inputs[ref] if isinstance(ref, int) else ref
                      for ref in self._refs)
 
     def _resolve(self, ins, out):
