@@ -243,7 +243,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
                 record.update({f"val_{k}": v for k, v in val_metrics.items()})
             history.append(epoch, **record)
             if progress:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "lr"})
+                bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "lr"},
+                                refresh=False)
             if isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step(record.get("val_loss", record["loss"]))
             elif scheduler is not None:
