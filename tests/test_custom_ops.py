@@ -269,3 +269,27 @@ def test_checkpoint_keeps_only_inputs_and_is_differentiable_twice():
                          [rng.standard_normal(3)])
     with ag.no_grad():
         assert ag.checkpoint(ag.sin, x).op is None
+
+
+class SiLUFromIntermediate(ag.Function):
+    """x·σ(x), saving σ(x), an intermediate that is neither input nor output."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = ag.sigmoid(x)
+        ctx.save_for_backward(s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        (s,) = ctx.saved_tensors
+        x = ag.log(s / (1 - s))
+        return g * (s + x * s * (1 - s))
+
+
+def test_function_saving_an_intermediate_tensor_backpropagates():
+    x = Tensor(rng.standard_normal(5), requires_grad=True)
+    SiLUFromIntermediate.apply(x).sum().backward()
+    s = 1 / (1 + np.exp(-x.data))
+    np.testing.assert_allclose(x.grad.data, s + x.data * s * (1 - s), rtol=1e-10)
+    assert gradcheck(SiLUFromIntermediate.apply, [Tensor(rng.standard_normal(4), requires_grad=True)])

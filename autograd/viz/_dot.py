@@ -109,10 +109,17 @@ def band(g, bounds):
     return BANDS[-1][1:]
 
 
+def _plain(v):
+    """True for metadata worth printing (axes, shapes, numbers), not objects such as a ctx."""
+    if isinstance(v, (tuple, list)):
+        return all(_plain(u) for u in v)
+    return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
+
+
 def op_label(t, width=24):
-    """The text of an operation node: the op's symbol and its keyword arguments, shortened."""
+    """The text of an operation node: the op's symbol and its plain keyword arguments, shortened."""
     name = SYMBOLS.get(t._op.name, t._op.name)
-    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items()))
+    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items()) if _plain(v))
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
     return f"{name}\n{kw}" if kw else name
