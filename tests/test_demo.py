@@ -84,3 +84,33 @@ def test_loss_curve_and_decision_boundary_are_png(demo_run):
 def test_writes_nothing_outside_out(demo_run):
     cwd, _ = demo_run
     assert sorted(p.name for p in cwd.iterdir()) == ["out"]
+
+
+# ---- the README's code blocks run as written --------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks(text):
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_readme_python_blocks_run(tmp_path, monkeypatch):
+    """Every ```python block, in order, in one namespace (the picture block uses the chain-rule
+    block's f); then the test functions the CI block defines are called, as pytest would."""
+    pytest.importorskip("hypothesis")
+    if viz.renderer() is None:
+        pytest.skip("no dot / graphviz-pure to render with")
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks(README.read_text(encoding="utf-8"))
+    assert len(blocks) >= 4, "README lost its code examples"
+    ns = {"__name__": "readme"}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), ns)
+    assert ns["x"].grad.item() == -4.0 and ns["z"].grad.item() == 3.0
+    assert len(list((tmp_path / "out" / "steps").glob("step_*.svg"))) == 5
+    assert ns["history"]["accuracy"][-1] >= 0.95
+    tests = [v for k, v in ns.items() if k.startswith("test_") and callable(v)]
+    assert len(tests) >= 2
+    for t in tests:
+        t()
