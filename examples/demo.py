@@ -44,7 +44,8 @@ def chain_rule():
 def draw_chain_rule(out):
     """The graph picture and the backprop frames of f = (x + y) * z; returns the paths."""
     f = chain_rule()
-    picture = draw(f, derivatives=True, title="f = (x + y) * z: values, gradients, local derivatives")
+    picture = draw(f, derivatives=True,
+                   title="f = (x + y) * z: values, gradients, local derivatives")
     path = os.path.join(out, "chain_rule.svg")
     with open(path, "wb") as fh:
         fh.write(picture.pipe("svg"))
