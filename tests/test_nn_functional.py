@@ -373,3 +373,9 @@ def test_bce_with_logits_equals_bce_of_sigmoid_where_that_is_finite(x, t):
 def test_second_derivatives(f):
     z = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.7], [-2.2, 0.9, 0.4]])
     assert gradgradcheck(f, [ag.Tensor(z, requires_grad=True)])
+
+
+def test_elu_derivative_at_zero_is_alpha():
+    x = ag.Tensor([0.0, -1e-300, 1e-300], requires_grad=True)
+    F.elu(x, 1.5).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.5, 1.5, 1.0])
