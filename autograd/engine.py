@@ -40,9 +40,22 @@ def backward(tensor, gradient=None, retain_graph=None, create_graph=False, input
     if not tensor.requires_grad:
         raise RuntimeError("backward: this tensor does not require grad; it was not computed "
                            "from any tensor with requires_grad=True (or grad mode was off)")
-    only = None if inputs is None else {id(t) for t in _as_list(inputs)}
-    _backprop([tensor], [_root_grad(tensor, gradient, "backward", create_graph)], create_graph,
-              accumulate=True, only=only)
+    root = _root_grad(tensor, gradient, "backward", create_graph)
+    if inputs is None:
+        _backprop([tensor], [root], create_graph, accumulate=True)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("backward: `inputs` is empty; pass None to accumulate into every leaf")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(f"backward: inputs[{i}] does not require grad")
+    # only the VJPs leading to `inputs` run; each input (leaf or not) accumulates its gradient
+    found = _backprop([tensor], [root], create_graph, accumulate=False,
+                      targets={id(x) for x in inputs})
+    for x in {id(x): x for x in inputs}.values():
+        if id(x) in found:
+            _accumulate(x, found[id(x)], not create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -101,7 +114,7 @@ def _root_grad(out, gradient, opname, create_graph):
 def _count_edges(roots):
     """For each tensor reachable from the roots: how many gradient contributions it awaits."""
     deps = {id(r): 0 for r in roots}
-    stack = list(roots)
+    stack = list({id(r): r for r in roots}.values())     # a root given twice is walked once
     while stack:
         t = stack.pop()
         op = t._op
@@ -143,7 +156,7 @@ def _leading_to(roots, targets):
     return useful
 
 
-def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=None,
+def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
               trace=None):
     """Run the chain rule from `roots`. Returns the cotangents of `targets` (ids) if given.
     `trace`, a list, receives one (tensor, grad, [(input, contribution, accumulated)]) per step,
@@ -171,7 +184,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, only=None, targets=No
             sent = [] if trace is not None else None
             op = t._op
             if op is None:
-                if accumulate and (only is None or id(t) in only):
+                if accumulate:
                     _accumulate(t, g, raw)
                 if trace is not None:
                     trace.append((t, _wrap(g) if raw else g, sent))
