@@ -37,3 +37,17 @@ def test_grad_with_the_same_output_twice_sums_both_cotangents():
     a = x * 2
     (g,) = ag.grad([a, a], x, grad_outputs=[np.ones(2), np.array([1.0, 0.0])])
     np.testing.assert_array_equal(g.data, [4.0, 2.0])
+
+
+# ---- reductions on 0-d tensors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sum", "max", "min", "logsumexp"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_reduction_of_a_0d_tensor_over_axis_0_backpropagates(name, axis):
+    # NumPy's sum/max/min accept axis 0 or -1 on a 0-d array; the forward did, the VJP did not
+    x = Tensor(2.0, requires_grad=True)
+    y = getattr(ag, name)(x, axis=axis)
+    assert y.shape == ()
+    y.backward()
+    assert x.grad.item() == 1.0

@@ -15,7 +15,7 @@ from .shape import concatenate, getitem, normalize_axes, reshape
 
 def _keep(g, x_shape, axis, keepdims):
     """g (a reduction's output or cotangent) with the reduced axes back as size 1."""
-    if keepdims:
+    if keepdims or not x_shape:     # 0-d: NumPy's sum/max/... accept axis 0 or -1 there
         return g
     axes = normalize_axes(axis, len(x_shape), "reduce")
     return reshape(g, shape=tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
