@@ -252,6 +252,37 @@ def test_collapse_draws_a_module_as_one_node():
     assert "layers.0.weight" in partly and "subgraph cluster" in partly
 
 
+def test_group_keeps_a_layer_that_uses_its_weights_transpose_in_one_box():
+    # nn.Linear computes x @ weight.T + bias: the transpose, the matmul and the add all belong
+    # to the layer (they were drawn outside it, with edges in and out of the box)
+    x = Tensor(np.ones((4, 2)), name="x")
+    w = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="layers.0.weight")
+    b = Tensor(np.zeros(3), requires_grad=True, name="layers.0.bias")
+    loss = ag.tanh(x @ w.T + b).sum()
+    src = draw(loss, group=True).source
+    body = src.split("subgraph cluster_")[1].split("\n\t}")[0]
+    for op in ("transpose", '"@"', '"+"'):
+        assert f"label={op} " in body, op
+    assert "tanh" not in body and "label=sum" not in body
+    box = next(v for k, v in nodes(draw(loss, collapse=True).source).items() if k.startswith("m"))
+    assert box.endswith("3 operations")
+
+
+def test_op_labels_leave_out_default_keywords():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    src = draw(x.mean(), x.sum(axis=0), x.sum(axis=1, keepdims=True)).source
+    assert "None" not in src and "False" not in src and "..." not in src
+    assert "axis=0" in src and "axis=1, keepdims=True" in src
+
+
+def test_negative_zero_reads_zero():
+    w = Tensor(0.5, requires_grad=True, name="w")
+    y = ag.relu(w * -1.0)           # relu's gradient at a negative input: -0.0 here
+    y.backward()
+    src = draw(y).source
+    assert "-0<" not in src and "-0 " not in src and "grad 0<" in by_name_raw(src, "w")
+
+
 # ---- colours ------------------------------------------------------------------------------
 def test_colour_by_gradient_magnitude_with_legend():
     tiny = Tensor(1.0, requires_grad=True, name="tiny")

@@ -56,6 +56,8 @@ class Options:
     def number(self, v):
         """One number as text, with `fmt` (a format spec like '.4g', or a callable)."""
         v = v.item() if isinstance(v, (np.generic, np.ndarray)) else v
+        if isinstance(v, float) and v == 0:
+            v = 0.0     # a gradient of -0.0 reads '0', not '-0'
         return self.fmt(v) if callable(self.fmt) else format(v, self.fmt)
 
     def lines(self, a, kind):
@@ -117,28 +119,40 @@ def _plain(v):
 
 
 def op_label(t, width=24):
-    """The text of an operation node: the op's symbol and its plain keyword arguments, shortened."""
+    """The text of an operation node: the op's symbol and its plain keyword arguments, shortened
+    (None and False, the defaults such as axis=None and keepdims=False, are left out)."""
     name = SYMBOLS.get(t._op.name, t._op.name)
-    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items()) if _plain(v))
+    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items())
+                   if _plain(v) and v is not None and v is not False)
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
     return f"{name}\n{kw}" if kw else name
 
 
 def modules(graph, opts):
-    """{tensor number: module path} for the tensors a module box holds: its named parameters,
-    the operations that use them directly (with other inputs from no other module), and the
-    operations that only combine two or more of its results."""
-    found = {}
+    """{tensor number: module path} for the tensors a module box holds: its named parameters
+    and what is computed from them alone (a weight's transpose), the operations that use those
+    directly (with other inputs from no other module), and the operations that only combine
+    two or more of its results."""
+    found, pure = {}, set()     # pure: computed from one module's parameters alone
     for i in topological(graph):
         t = graph.order[i]
         m = opts.module_of(t.name)
         if m is None and t._op is not None:
             direct, other = set(), []
+            ins = [x for x in inputs_of(t) if isinstance(x, Tensor)]
+            if ins and all(graph.index.get(id(x)) in pure for x in ins):
+                owners = {found[graph.index[id(x)]] for x in ins}
+                if len(owners) == 1:
+                    found[i] = owners.pop()
+                    pure.add(i)
+                    continue
             for x in inputs_of(t):
                 if not (isinstance(x, Tensor) and x.requires_grad):
                     continue
                 own = opts.module_of(x.name)
+                if own is None and graph.index.get(id(x)) in pure:
+                    own = found[graph.index[id(x)]]
                 if own is not None:
                     direct.add(own)
                 else:
@@ -150,6 +164,8 @@ def modules(graph, opts):
                 m = other[0]
         if m is not None:
             found[i] = m
+            if t._op is None:
+                pure.add(i)
     return found
 
 
@@ -331,7 +347,7 @@ def _module_node(m, graph, member, opts):
             rest = t.name[len(m) + 1:] if t.name.startswith(m + ".") else t.name
             rows.append(f'<tr><td><font face="{MONO}">{html.escape(rest)} {t.shape}</font></td></tr>')
     rows.append(f"<tr><td>{n_ops} operations</td></tr>")
-    return {"shape": "box3d", "style": "filled", "fillcolor": "#fff7e6", "margin": "0",
+    return {"shape": "box3d", "style": "filled", "fillcolor": "#fff7e6", "margin": "0.12,0.08",
             "label": '<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
                      + "".join(rows) + "</table>>"}
 
