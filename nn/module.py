@@ -62,22 +62,23 @@ class Module:
         if isinstance(value, (Parameter, Module)) or name in self.__dict__.get("_parameters", ()) \
                 or name in self.__dict__.get("_modules", ()):
             params, buffers, modules = self._registries()
-            for registry in (params, buffers, modules):
-                registry.pop(name, None)
-            self.__dict__.pop(name, None)
-            if isinstance(value, Parameter):
-                params[name] = value
-                if value.name is None:
-                    value.name = name
-            elif isinstance(value, Module):
-                modules[name] = value
-                _prefix_names(value, name)
-            elif value is not None:
-                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to "
-                                f"'{name}', which holds a Parameter or Module; assign a Parameter, "
-                                "a Module or None")
+            if value is None:               # stays registered (as PyTorch), so a later
+                registry = params if name in params else modules    # Tensor is refused
+            elif isinstance(value, (Parameter, Module)):
+                registry = params if isinstance(value, Parameter) else modules
             else:
-                self.__dict__[name] = None
+                raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to "
+                                f"'{name}', which is registered as a parameter or module; assign a Parameter, "
+                                "a Module or None")
+            for other in (params, buffers, modules):
+                if other is not registry:
+                    other.pop(name, None)
+            self.__dict__.pop(name, None)
+            registry[name] = value          # an existing key keeps its place in the order
+            if isinstance(value, Parameter) and value.name is None:
+                value.name = name
+            elif isinstance(value, Module):
+                _prefix_names(value, name)
         elif name in self.__dict__.get("_buffers", ()):
             self.register_buffer(name, value)
         else:
@@ -116,7 +117,11 @@ class Module:
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, not "
                             f"{type(param).__name__}")
         if param is None:
-            self._registries()[0][name] = None
+            params, buffers, modules = self._registries()
+            buffers.pop(name, None)
+            modules.pop(name, None)
+            self.__dict__.pop(name, None)
+            params[name] = None
         else:
             setattr(self, name, param)
 

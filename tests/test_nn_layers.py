@@ -387,3 +387,14 @@ def test_layers_follow_the_default_dtype():
     out = nn.CrossEntropyLoss()(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))(x),
                                 np.array([0, 1, 2, 0]))
     assert x.dtype == np.float32 and out.dtype == np.float32
+
+
+def test_neuron_sees_a_reassigned_weight():
+    # forward must read the registered parameters, not a list captured in __init__
+    n = nn.Neuron(2, activation=None)
+    n.w0 = nn.Parameter(5.0)
+    assert n.weights[0] is n.w0
+    assert n([1.0, 0.0]).item() == pytest.approx(5.0 + n.b.item())
+    assert nn.Neuron(2, bias=False).b is None
+    with pytest.raises(TypeError, match="cannot assign"):
+        nn.Neuron(2, bias=False).b = ag.Tensor(1.0)

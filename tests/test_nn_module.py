@@ -203,3 +203,32 @@ def test_apply_visits_every_module():
 def test_module_without_forward():
     with pytest.raises(NotImplementedError, match="forward"):
         nn.Module()(1)
+
+
+def test_reassigning_a_parameter_keeps_its_place_in_the_order():
+    # PyTorch overwrites the key in place: state_dict order (and the optimiser's
+    # position-based state) must not change because a weight was replaced
+    lin = nn.Linear(2, 2)
+    lin.weight = nn.Parameter(np.eye(2))
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
+    assert list(lin.state_dict()) == ["weight", "bias"]
+    np.testing.assert_array_equal(lin.weight.data, np.eye(2))
+
+
+def test_a_parameter_set_to_none_stays_a_parameter_slot():
+    # Linear(bias=False).bias = Tensor must not silently become an untrained plain attribute
+    for lin in (nn.Linear(2, 3, bias=False), nn.Linear(2, 3)):
+        lin.bias = None
+        assert lin.bias is None and list(lin.state_dict()) == ["weight"]
+        with pytest.raises(TypeError, match="Linear: cannot assign Tensor to 'bias'"):
+            lin.bias = ag.zeros(3)
+        lin.bias = nn.Parameter(ag.ones(3))
+        assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
+        np.testing.assert_array_equal(lin(ag.zeros((1, 2))).data, [[1.0, 1.0, 1.0]])
+    for norm in (nn.BatchNorm1d(3, affine=False), nn.LayerNorm(3, elementwise_affine=False)):
+        with pytest.raises(TypeError, match="cannot assign Tensor to 'weight'"):
+            norm.weight = ag.ones(3)
+    m = Pair()
+    m.b = None                                     # a module slot set to None stays a slot
+    with pytest.raises(TypeError, match="cannot assign"):
+        m.b = "oops"

@@ -22,7 +22,8 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a positive int; got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(ag.zeros((out_features, in_features), dtype=dtype))
-        self.bias = Parameter(ag.zeros(out_features, dtype=dtype)) if bias else None
+        self.register_parameter("bias", Parameter(ag.zeros(out_features, dtype=dtype))
+                                if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):

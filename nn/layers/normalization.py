@@ -36,8 +36,10 @@ class BatchNorm1d(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(ag.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(ag.zeros(num_features, dtype=dtype)) if affine else None
+        self.register_parameter("weight", Parameter(ag.ones(num_features, dtype=dtype))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(ag.zeros(num_features, dtype=dtype))
+                                if affine else None)
         if track_running_stats:
             self.register_buffer("running_mean", ag.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ag.ones(num_features, dtype=dtype))
@@ -76,8 +78,10 @@ class LayerNorm(Module):
         shape = self.normalized_shape
         if not shape or math.prod(shape) < 1:
             raise ValueError(f"LayerNorm: normalized_shape must be non-empty; got {shape}")
-        self.weight = Parameter(ag.ones(shape, dtype=dtype)) if elementwise_affine else None
-        self.bias = Parameter(ag.zeros(shape, dtype=dtype)) if elementwise_affine else None
+        self.register_parameter("weight", Parameter(ag.ones(shape, dtype=dtype))
+                                if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(ag.zeros(shape, dtype=dtype))
+                                if elementwise_affine else None)
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)

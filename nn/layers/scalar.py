@@ -26,13 +26,17 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nin must be a positive int; got {nin!r}")
         bound = 1 / math.sqrt(nin)
         rng = ag.default_generator()
-        self.weights = [Parameter(rng.uniform(-bound, bound)) for _ in range(nin)]
-        for i, w in enumerate(self.weights):
-            setattr(self, f"w{i}", w)
-        self.b = Parameter(rng.uniform(-bound, bound)) if bias else None
         self.nin = nin
+        for i in range(nin):
+            setattr(self, f"w{i}", Parameter(rng.uniform(-bound, bound)))
+        self.register_parameter("b", Parameter(rng.uniform(-bound, bound)) if bias else None)
         self.activation_name = activation
         self.activation = F.get_activation(activation)
+
+    @property
+    def weights(self):
+        """[w0, w1, ...] read from the registered attributes, so re-assigning one is seen."""
+        return [getattr(self, f"w{i}") for i in range(self.nin)]
 
     def _as_inputs(self, x):
         if isinstance(x, (ag.Tensor, np.ndarray)) and np.ndim(x) > 0:
