@@ -38,6 +38,13 @@ class TensorDataset:
         return tuple(a[index] for a in self.arrays)
 
 
+def _columns(dataset):
+    """Whether a tuple/list holds columns such as (X, y): arrays, Tensors or lists, none 0-d.
+    A list of tuples (samples, as list(zip(X, y))) or of numbers is a sequence of samples."""
+    return (isinstance(dataset, (tuple, list)) and len(dataset) > 0 and
+            all(isinstance(a, (np.ndarray, Tensor, list)) and np.ndim(a) > 0 for a in dataset))
+
+
 def _to_tensor(a):
     a = np.asarray(a)
     return Tensor(a, dtype=a.dtype) if a.dtype.kind in "biuf" else Tensor(a)   # labels stay int
@@ -48,19 +55,21 @@ class DataLoader:
 
     `dataset` is an array or Tensor (batches are single Tensors), a tuple/list of arrays such
     as (X, y) (batches are tuples of Tensors), a TensorDataset, or any object with `__len__`
-    and `__getitem__(i)` returning arrays or tuples of arrays (stacked into batches). With
+    and `__getitem__(i)` returning arrays or tuples of arrays (stacked into batches) — so a
+    list of samples, list(zip(X, y)), batches as PyTorch's DataLoader does. With
     `shuffle`, each epoch draws a new order from a generator seeded by `seed` (by default
     from autograd's `manual_seed` generator), so runs repeat exactly.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
-        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, "
                              f"got {batch_size!r}")
         self._single = isinstance(dataset, (np.ndarray, Tensor))
         if self._single:
             dataset = TensorDataset(dataset)
-        elif isinstance(dataset, (tuple, list)):
+        elif _columns(dataset):
             dataset = TensorDataset(*dataset)
         elif not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(f"DataLoader: the dataset must be an array, a tuple of arrays or "

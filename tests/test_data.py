@@ -165,3 +165,21 @@ def test_float32_default_dtype_is_followed():
         assert X.dtype == np.float32
     finally:
         ag.set_default_dtype(np.float64)
+
+
+def test_a_list_of_samples_batches_like_pytorch():
+    # list(zip(X, y)) is a sequence of samples, not columns: batches are (x rows, labels)
+    X, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    batches = list(data.DataLoader(list(zip(X, y)), batch_size=2))
+    assert [b[0].shape for b in batches] == [(2, 2), (2, 2), (1, 2)]
+    np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), X)
+    assert [b[1].data.tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    pairs = list(data.DataLoader([(1.0, 0), (2.0, 1), (3.0, 0)], batch_size=2))
+    assert [(b[0].data.tolist(), b[1].data.tolist()) for b in pairs] == \
+        [([1.0, 2.0], [0, 1]), ([3.0], [0])]             # once silently read as 3 columns
+    assert [b.data.tolist() for b in data.DataLoader([1.0, 2.0, 3.0], batch_size=2)] == \
+        [[1.0, 2.0], [3.0]]
+    cols = list(data.DataLoader([X, list(y)], batch_size=5))   # columns: arrays or lists
+    assert cols[0][1].data.tolist() == list(y)
+    with pytest.raises(ValueError, match="batch_size"):
+        data.DataLoader(X, batch_size=True)
