@@ -24,6 +24,7 @@ A VJP may return a cotangent of a broadcast shape: the engine sums it down to th
 (the one place where broadcasting is undone) and checks the result.
 """
 
+import inspect
 import traceback
 
 import numpy as np
@@ -43,6 +44,7 @@ class Primitive:
     def __init__(self, fwd, name=None):
         self.fwd = fwd
         self.name = name or fwd.__name__
+        self.meta = _metadata_params(fwd)
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
         self.apply = _make_apply(self)
 
@@ -60,6 +62,19 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+def _metadata_params(fwd):
+    """(number of array parameters, names of the metadata parameters after them), or None:
+    the parameters with defaults (axis, keepdims, ...) after the leading ones without."""
+    try:
+        params = list(inspect.signature(fwd).parameters.values())
+    except (TypeError, ValueError):         # ufuncs and builtins: arrays only
+        return None
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+        return None
+    n = next((i for i, p in enumerate(params) if p.default is not p.empty), len(params))
+    return n, [p.name for p in params[n:]]
+
+
 class _PerInput:
     """vjps[i] of a primitive declared with defvjp_argnum."""
 
@@ -71,7 +86,7 @@ class _PerInput:
 
 
 def _make_apply(prim):
-    fwd = prim.fwd
+    fwd, meta = prim.fwd, prim.meta
 
     def apply(*args, **kw):
         if _state.raw:
@@ -91,7 +106,13 @@ def _make_apply(prim):
             else:
                 arrays.append(np.asarray(a))
                 converted = True
+        if converted and meta is not None and len(args) > meta[0]:
+            # metadata given positionally as a tuple or list (x.sum((0, 1))): not an array
+            n, names = meta
+            return apply(*args[:n], **dict(zip(names, args[n:])), **kw)
         if not any_tensor:          # all raw: build Tensors so dtypes follow the default
+            if not args:
+                raise TypeError(f"{prim.name}: needs at least one array argument")
             return apply(*[Tensor(a) for a in arrays], **kw)
         try:
             out = fwd(*arrays, **kw)

@@ -279,7 +279,7 @@ def clip(x, a_min=None, a_max=None):
 # ---- dtype ----------------------------------------------------------------------------------
 
 
-@primitive
+@primitive(name="astype")
 def _cast(x, dtype):
     "x converted to dtype; the gradient is converted back"
     return x.astype(dtype)

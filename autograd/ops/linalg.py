@@ -92,6 +92,14 @@ def _explicit(subscripts, shapes):
             raise ValueError(f"einsum: operand {i} has shape {sh} but subscripts "
                              f"{ins[i]!r} in {subscripts!r}")
         out.append(sub)
+    sizes = {}
+    for sub, sh in zip(out, shapes):
+        for c, n in zip(sub, sh):
+            m = sizes.get(c, n)
+            if m != n and 1 not in (m, n):
+                raise ValueError(f"einsum: index {c!r} has size {m} in one operand and {n} in "
+                                 f"another (shapes {', '.join(map(str, shapes))})")
+            sizes[c] = max(m, n)
     if rhs is None:
         counts = Counter("".join(out))
         rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
@@ -100,7 +108,7 @@ def _explicit(subscripts, shapes):
     return ",".join(out) + "->" + rhs
 
 
-@primitive
+@primitive(name="einsum")
 def _einsum(*operands, subscripts):
     return np.einsum(subscripts, *operands, optimize=len(operands) > 2)
 

@@ -53,6 +53,7 @@ def permute(x, axes):
 def swapaxes(x, axis1, axis2):
     "two axes exchanged, composed from transpose"
     axes = list(range(np.ndim(x)))
+    (axis1,), (axis2,) = (normalize_axes(a, len(axes), "swapaxes") for a in (axis1, axis2))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes=tuple(axes))
 
@@ -73,8 +74,8 @@ def squeeze(x, axis=None):
 def expand_dims(x, axis):
     "new size-1 axes inserted at `axis` (int or tuple), composed from reshape"
     shape = np.shape(x)
-    axes = normalize_axes(axis, len(shape) + (1 if isinstance(axis, int) else len(axis)),
-                          "expand_dims")
+    axes = normalize_axes(axis, len(shape) + (1 if isinstance(axis, (int, np.integer))
+                                              else len(axis)), "expand_dims")
     new = list(shape)
     for a in axes:
         new.insert(a, 1)
@@ -162,7 +163,7 @@ def tile(x, reps):
 # ---- joining and splitting ------------------------------------------------------------------
 
 
-@primitive
+@primitive(name="concatenate")
 def _concatenate(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
 
@@ -179,6 +180,9 @@ _concatenate.defvjp_argnum(_concatenate_vjp)
 
 def concatenate(tensors, axis=0):
     "tensors joined along an existing axis; the gradient is sliced back to each"
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate: need at least one tensor")
     return _concatenate(*tensors, axis=axis)
 
 
@@ -217,7 +221,7 @@ def _pad_widths(pad_width, ndim):
     return [tuple(int(v) for v in w) for w in np.broadcast_to(np.asarray(pad_width), (ndim, 2))]
 
 
-@primitive
+@primitive(name="pad")
 def _pad(x, pad_width, constant_values=0):
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
