@@ -13,6 +13,7 @@ dict of arrays.
 """
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -68,6 +69,9 @@ def save(obj, path):
     meta = json.dumps({"format": _FORMAT, "tree": tree}).encode()
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"nn.save: cannot write {path!r}: folder {folder!r} does not "
+                                "exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".chainrule-", suffix=".npz.tmp")
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
@@ -109,6 +113,24 @@ def _decode(node, arrays):
     return node
 
 
+def _check_sizes(zf, where):
+    """Refuse a member whose .npy header declares more data than the member holds: NumPy
+    would allocate the declared shape (a crafted one: terabytes) before noticing."""
+    for info in zf.infolist():
+        with zf.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version not in ((1, 0), (2, 0)):
+                continue                                   # left to numpy.load to judge
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read(fh)
+            needed, held = math.prod(shape) * dtype.itemsize, info.file_size - fh.tell()
+            if needed > held:
+                raise ValueError(f"nn.load: {where!r} is truncated or crafted: member "
+                                 f"{info.filename!r} declares shape {shape} of {dtype} "
+                                 f"({needed} bytes) but holds {held} bytes")
+
+
 def load(path):
     """Read what `save` wrote: a dict name → array for a Module (pass it to
     `model.load_state_dict`), or the saved structure. Never unpickles anything."""
@@ -119,6 +141,7 @@ def load(path):
             raise ValueError(f"nn.load: {where!r} holds a single .npy array, not an .npz "
                              "archive written by nn.save")
         with npz:
+            _check_sizes(npz.zip, where)
             arrays = {name: npz[name] for name in npz.files}
     except FileNotFoundError:
         raise

@@ -159,3 +159,29 @@ def test_wrong_shapes_in_a_loaded_file_are_reported(tmp_path):
     nn.save(nn.Linear(3, 4), tmp_path / "m.npz")
     with pytest.raises(RuntimeError, match="shape"):
         nn.Linear(3, 5).load_state_dict(nn.load(tmp_path / "m.npz"))
+
+
+def _npy_member(shape, payload, descr="<f8"):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue() + payload
+
+
+@pytest.mark.parametrize("shape", [(10 ** 12,), (10 ** 6, 10 ** 6), (3,)])
+def test_a_header_declaring_more_data_than_the_member_holds_is_refused(tmp_path, shape):
+    # NumPy allocates the declared shape before reading: a crafted header must not reach it
+    # (a MemoryError for terabytes, or gigabytes allocated for an 8-byte member)
+    path = tmp_path / "m.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("weight.npy", _npy_member(shape, b"\0" * 8))
+    with pytest.raises(ValueError, match=r"nn.load: .*declares shape .* but holds 8 bytes"):
+        nn.load(path)
+    with zipfile.ZipFile(path, "w") as zf:                          # an honest header loads
+        zf.writestr("weight.npy", _npy_member((1,), b"\0" * 8))
+    assert nn.load(path)["weight"].tolist() == [0.0]
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nn.save: .*folder .*nodir.* does not exist"):
+        nn.save(nn.Linear(1, 1), tmp_path / "nodir" / "m.npz")
