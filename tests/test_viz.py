@@ -360,7 +360,7 @@ def test_chain_rule_frames_follow_the_engine():
     assert order[0] == "f" and order.index("q") < min(order.index("x"), order.index("y"))
     for k, (tensor, title) in enumerate(frames.steps):
         src = frames[k].source
-        current = [n for n in nodes(src) if 'border="3"' in src.split(f"\t{n} [", 1)[1].split("\n")[0]]
+        current = [n for n in nodes(src) if 'color="#d62728"' in src.split(f"\t{n} [", 1)[1].split("\n")[0]]
         assert current == [node_id(src, tensor.name)]
         assert f"step {k + 1} of 5" in src
 
@@ -400,6 +400,20 @@ def test_frames_keep_their_layout_sizes():
     frames = backprop_steps(b)
     cell = [re.search(r"<b>a</b>.*?grad[^<]*", f.source).group(0) for f in frames]
     assert len({len(c) for c in cell}) == 1          # padded to one width in every frame
+
+
+@needs_renderer
+def test_frames_keep_their_rendered_layout():
+    # the current tensor's thick red border must not make its box, and so the picture, move
+    f, _ = chain_rule()
+    frames = backprop_steps(f, derivatives=True)
+    places = []
+    for g in frames:
+        svg = g.pipe("svg").decode()
+        places.append(re.findall(r'<text[^>]* x="([-\d.]+)" y="([-\d.]+)"[^>]*>data ', svg))
+    assert len(places[0]) == 5 and all(p == places[0] for p in places)
+    other = by_name_raw(frames[0].source, "x")      # hidden border: cells keep black lines
+    assert 'border="3"' in other and '<td color="black"' in other
 
 
 def test_frames_do_not_run_hooks_or_touch_retained_grads():

@@ -195,9 +195,10 @@ def _cell(lines, attrs=""):
     return f'<td balign="left"{attrs}><font face="{MONO}">{body}</font></td>'
 
 
-def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"'):
+def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color=None):
     """The HTML-like label of a tensor node: one row of cells for a scalar (as micrograd
-    draws them), one cell per row for a tensor with axes; `table` holds table attributes."""
+    draws them), one cell per row for a tensor with axes; `table` holds table attributes
+    (cells take the table's colour unless `cell_color` is given)."""
     cells = []
     if "name" in opts.fields and t.name is not None:
         cells.append(f"<td><b>{html.escape(t.name)}</b></td>")
@@ -214,6 +215,8 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"'):
         cells.append(_cell(grad_lines, f' bgcolor="{mark}"' if mark else ""))
     if not cells:
         cells.append("<td> </td>")
+    if cell_color is not None:
+        cells = [c.replace("<td", f'<td color="{cell_color}"', 1) for c in cells]
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
     return f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}>{rows}</table>>'
 
@@ -277,11 +280,13 @@ def build(graph, opts, grads, name="autograd", state=None):
             attrs["fontcolor"] = font
             used_bands.add(word)
         table = f' bgcolor="{fill}"' + ("" if t.requires_grad else ' style="dashed"')
-        if key == current:
-            table = ' border="3" color="#d62728"' + table
+        if current is not None:     # a frame: one border width everywhere, so nothing moves
+            color = "#d62728" if key == current else "black" if key in root_ids else fill
+            table = f' border="3" color="{color}"' + table
         else:
             table = (' border="1"' if key in root_ids else ' border="0"') + table
-        attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table)
+        cell_color = "black" if current is not None and key != current else None
+        attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table, cell_color)
         node(i, f"t{i}", attrs)
         if t._op is None:
             continue
