@@ -97,3 +97,16 @@ def test_einsum_index_size_mismatch_names_the_index():
         ag.einsum("ij,jk->ik", Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3))))
     # size-1 axes still broadcast
     assert ag.einsum("ij,ij->ij", Tensor(np.ones((2, 3))), Tensor(np.ones((1, 3)))).shape == (2, 3)
+
+
+# ---- float32 stays float32 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("other", [1, 2.5, True])
+def test_float32_minus_a_python_number_stays_float32(other):
+    # subtract is add(x, negative(y)); negative(2.5) alone made a float64 0-d tensor
+    x = Tensor([1.5, 3.0], dtype=np.float32, requires_grad=True)
+    for y in (x - other, other - x, ag.subtract(x, other)):
+        assert y.dtype == np.float32
+        (g,) = ag.grad(y.sum(), x, create_graph=True)
+        assert g.dtype == np.float32

@@ -55,6 +55,8 @@ negative.defvjp(lambda g, out, x: -g)
 
 def subtract(x, y):
     "x - y, composed as x + (-y)"
+    if type(y) in (int, float, bool):   # stays a Python number: float32 - 1 stays float32
+        return add(x, -y)
     return add(x, negative(y))
 
 
