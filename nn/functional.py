@@ -118,10 +118,16 @@ def _normalize(x, axes, eps):
     return (x - mean) / ag.sqrt(var + eps), mean, var
 
 
+def normalized_shape_tuple(normalized_shape):
+    """An int (NumPy's too) or a sequence of ints as a tuple of ints."""
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(n) for n in normalized_shape)
+
+
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean)/√(var + eps) over the last len(normalized_shape) axes, then ·weight + bias."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
-        else tuple(normalized_shape)
+    normalized_shape = normalized_shape_tuple(normalized_shape)
     shape, k = np.shape(x), len(normalized_shape)
     if tuple(shape[len(shape) - k:]) != normalized_shape or k > len(shape):
         raise ValueError(f"layer_norm: input of shape {shape} does not end with the "

@@ -14,6 +14,7 @@ own hyper-parameters falling back to the optimiser's defaults:
 
 import copy
 import math
+import numbers
 
 import numpy as np
 
@@ -79,12 +80,13 @@ class Optimizer:
                              f"parameter group; expected some of {sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
         self._check(full)
+        full["lr"] = float(full["lr"])              # np.float32(1e-3) is accepted, kept plain
         self.param_groups.append(full)
 
     def _check(self, group):
         """Reject hyper-parameters outside their valid range, naming the optimiser."""
         lr = group["lr"]
-        if not (isinstance(lr, (int, float)) and lr >= 0):
+        if isinstance(lr, bool) or not (isinstance(lr, numbers.Real) and lr >= 0):
             raise ValueError(f"{self._name}: invalid learning rate {lr!r} (must be >= 0)")
         for key in ("weight_decay", "eps", "momentum"):
             if key in group and group[key] < 0:

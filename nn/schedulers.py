@@ -16,6 +16,7 @@ ReduceLROnPlateau instead watches a metric: `step(val_loss)`.
 """
 
 import math
+import numbers
 
 from .optim import Optimizer
 
@@ -68,7 +69,7 @@ class LRScheduler:
 
 
 def _positive_int(value, what, cls):
-    if not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{cls}: {what} must be a positive integer, got {value!r}")
 
 

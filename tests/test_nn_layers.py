@@ -398,3 +398,13 @@ def test_neuron_sees_a_reassigned_weight():
     assert nn.Neuron(2, bias=False).b is None
     with pytest.raises(TypeError, match="cannot assign"):
         nn.Neuron(2, bias=False).b = ag.Tensor(1.0)
+
+
+def test_normalisation_arguments_numpy_ints_and_unsupported_momentum():
+    x = ag.Tensor(rng.normal(size=(4, 3)))
+    np.testing.assert_allclose(nn.LayerNorm(np.int64(3))(x).data, nn.LayerNorm(3)(x).data)
+    assert nn.LayerNorm([np.int64(3)]).normalized_shape == (3,)
+    with pytest.raises(ValueError, match="BatchNorm1d: momentum .*None"):
+        nn.BatchNorm1d(3, momentum=None)             # was a TypeError deep in forward
+    with pytest.raises(ValueError, match="BatchNorm1d: momentum"):
+        nn.BatchNorm1d(3, momentum=1.5)

@@ -351,3 +351,17 @@ def test_load_state_dict_mismatches_raise():
         two.load_state_dict(sd)
     with pytest.raises(ValueError, match="param_groups"):
         opt.load_state_dict({"weights": 1})
+
+
+def test_numpy_scalar_learning_rates_are_accepted_and_stored_as_floats():
+    # lr=np.float32(0.1) (from a float32 computation) is a valid rate, not an "invalid" one
+    p = param()
+    opt = optim.SGD([p], lr=np.float32(0.5))
+    assert type(opt.param_groups[0]["lr"]) is float
+    opt.zero_grad()
+    (0.5 * (p * p).sum()).backward()
+    opt.step()
+    np.testing.assert_allclose(p.numpy(), [0.5, -1.0])
+    for bad in (True, -1.0, "0.1"):
+        with pytest.raises(ValueError, match="SGD: invalid learning rate"):
+            optim.SGD([param()], lr=bad)

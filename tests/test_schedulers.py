@@ -135,3 +135,11 @@ def test_reduce_on_plateau_max_mode_and_cooldown():
 def test_bad_arguments(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make(make_opt())
+
+
+def test_numpy_integer_step_sizes_are_accepted():
+    import numpy as np
+    assert lrs(StepLR(make_opt(), np.int64(2), gamma=0.5), 4) == [1.0, 1.0, 0.5, 0.5]
+    assert lrs(CosineAnnealingLR(make_opt(), np.int32(2)), 3) == pytest.approx([1.0, 0.5, 0.0])
+    with pytest.raises(ValueError, match="StepLR: step_size must be a positive integer"):
+        StepLR(make_opt(), True)

@@ -1,6 +1,7 @@
 """Dropout, BatchNorm1d and LayerNorm: layers whose behaviour depends on train()/eval()."""
 
 import math
+import numbers
 
 import numpy as np
 
@@ -34,6 +35,11 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=None):
         super().__init__()
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
+                or not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm1d: momentum must be a number in [0, 1], got "
+                             f"{momentum!r} (PyTorch's momentum=None, a cumulative average, "
+                             "is not supported)")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(ag.ones(num_features, dtype=dtype))
@@ -72,8 +78,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=None):
         super().__init__()
-        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
-            else tuple(normalized_shape)
+        self.normalized_shape = F.normalized_shape_tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         shape = self.normalized_shape
         if not shape or math.prod(shape) < 1:
