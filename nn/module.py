@@ -107,6 +107,8 @@ class Module:
         params, buffers, modules = self._registries()
         if name in params or name in modules:
             raise KeyError(f"register_buffer: '{name}' is already a parameter or module")
+        if name in self.__dict__:           # it would shadow the buffer: self.x != saved x
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
         buffers[name] = tensor
         if tensor is not None and tensor.name is None:
             tensor.name = name
@@ -195,8 +197,9 @@ class Module:
         """Set training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
         if not isinstance(mode, bool):
             raise TypeError(f"train: mode must be a bool, not {type(mode).__name__}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for m in self.children():           # through train(), so an override is honoured
+            m.train(mode)
         return self
 
     def eval(self):

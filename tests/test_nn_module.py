@@ -232,3 +232,26 @@ def test_a_parameter_set_to_none_stays_a_parameter_slot():
     m.b = None                                     # a module slot set to None stays a slot
     with pytest.raises(TypeError, match="cannot assign"):
         m.b = "oops"
+
+
+def test_train_goes_through_each_childs_train_so_overrides_are_honoured():
+    class FrozenNorm(nn.BatchNorm1d):              # a common PyTorch idiom: BN kept in eval
+        def train(self, mode=True):
+            return super().train(False)
+
+    model = nn.Sequential(nn.Linear(3, 3), nn.Sequential(FrozenNorm(3)))
+    model.train()
+    assert [m.training for m in model.modules()] == [True, True, True, False]
+    model.eval()
+    assert not any(m.training for m in model.modules())
+
+
+def test_register_buffer_refuses_to_be_shadowed_by_a_plain_attribute():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stats = ag.zeros(2)                           # a plain attribute first
+            self.register_buffer("stats", ag.ones(2))          # would save ones, read zeros
+
+    with pytest.raises(KeyError, match="attribute 'stats' already exists"):
+        M()
