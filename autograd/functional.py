@@ -7,7 +7,8 @@
             [0., 4.]])
 
 Every transform takes a function of Tensors and returns a function that accepts Tensors, NumPy
-arrays or Python numbers and returns Tensors. Nothing here knows a derivative formula: all is
+arrays or Python numbers and returns Tensors; keyword arguments go to `f` as they are (never
+differentiated, as in JAX). Nothing here knows a derivative formula: all is
 `autograd.grad` over the recorded graph.
 
 How nesting works: each call makes its own differentiation variables, fresh nodes (an identity
@@ -76,14 +77,15 @@ def _argnums(argnums, nargs, where):
     return tuple(out), single
 
 
-def _call(f, args, argnums, has_aux, where):
-    """Run f with fresh variables at argnums; returns (variables, output, aux)."""
+def _call(f, args, argnums, has_aux, where, kwargs=None):
+    """Run f with fresh variables at argnums (keyword arguments are passed through, never
+    differentiated, as in JAX); returns (variables, output, aux)."""
     args = list(args)
     xs = [_variable(args[i], where) for i in argnums]
     for i, x in zip(argnums, xs):
         args[i] = x
     with enable_grad():
-        out = f(*args)
+        out = f(*args, **(kwargs or {}))
     aux = None
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -164,9 +166,9 @@ def value_and_grad(f, argnums=0, has_aux=False):
     has_aux=True f returns (value, aux) and the result is ((value, aux), gradient)."""
     where = f"value_and_grad({_name(f)})"
 
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), where)
-        xs, out, aux = _call(f, args, nums, has_aux, where)
+        xs, out, aux = _call(f, args, nums, has_aux, where, kwargs)
         (o,) = _outputs((out,), where)
         if o.size != 1:
             raise TypeError(f"{where}: grad needs a function with a scalar output; the output "
@@ -185,8 +187,8 @@ def grad(f, argnums=0, has_aux=False):
     with has_aux=True, f returns (value, aux) and the result is (gradient, aux))."""
     vg = value_and_grad(f, argnums, has_aux)
 
-    def grad_f(*args):
-        value, g = vg(*args)
+    def grad_f(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
 
     return _named(grad_f, "grad", f)
@@ -197,9 +199,9 @@ def elementwise_grad(f, argnums=0):
     elementwise (vjp with a cotangent of ones)."""
     where = f"elementwise_grad({_name(f)})"
 
-    def egrad_f(*args):
+    def egrad_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), where)
-        xs, out, _ = _call(f, args, nums, False, where)
+        xs, out, _ = _call(f, args, nums, False, where, kwargs)
         outs = _outputs(out, where)
         keep = _needs_graph(outs, xs)
         ones = [Tensor(np.ones_like(o.data)) for o in outs]
@@ -290,9 +292,9 @@ def jacrev(f, argnums=0, has_aux=False):
     VJP per output element. A tuple for a tuple of argnums."""
     where = f"jacrev({_name(f)})"
 
-    def jac_f(*args):
+    def jac_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), where)
-        xs, out, aux = _call(f, args, nums, has_aux, where)
+        xs, out, aux = _call(f, args, nums, has_aux, where, kwargs)
         (o,) = _outputs((out,), where)
         keep = _needs_graph([o], xs)
         rows = [_vjp([o], xs, [Tensor(e)], keep) for e in _basis(o.shape, o.dtype)]
@@ -307,7 +309,7 @@ def jacfwd(f, argnums=0, has_aux=False):
     than jacrev when the output is larger than the input)."""
     where = f"jacfwd({_name(f)})"
 
-    def jac_f(*args):
+    def jac_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), where)
         args = list(args)
         rest = {i: a for i, a in enumerate(args) if i not in nums}
@@ -316,7 +318,7 @@ def jacfwd(f, argnums=0, has_aux=False):
             full = [rest[i] if i in rest else None for i in range(len(args))]
             for i, x in zip(nums, xs):
                 full[i] = x
-            return f(*full)
+            return f(*full, **kwargs)
 
         lin = _linearize(g, [args[i] for i in nums], where, has_aux)
         outs, xs = lin[0], lin[2]

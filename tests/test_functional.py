@@ -246,3 +246,16 @@ def test_errors_name_the_transform_and_shapes():
 def test_transformed_functions_are_named():
     assert F.grad(ag.tanh).__name__ == "grad(tanh)"
     assert F.grad(F.grad(ag.tanh)).__name__ == "grad(grad(tanh))"
+
+
+@pytest.mark.parametrize("transform, expect", [
+    (F.grad, [15.0, 60.0]), (F.elementwise_grad, [15.0, 60.0]), (F.jacrev, [15.0, 60.0]),
+    (F.jacfwd, [15.0, 60.0]), (F.hessian, [[30.0, 0.0], [0.0, 60.0]])])
+def test_keyword_arguments_pass_through_undifferentiated(transform, expect):
+    def f(x, scale=2.0):
+        return (x ** 3).sum() * scale
+    got = transform(f)(np.array([1.0, 2.0]), scale=5.0)
+    np.testing.assert_allclose(got.numpy(), expect)
+    value, g = F.value_and_grad(f)(np.array([1.0, 2.0]), scale=5.0)
+    assert float(value) == 45.0 and g.tolist() == [15.0, 60.0]
+    assert float(F.grad(F.grad(lambda x, k=1.0: x ** 3 * k))(1.0, k=5.0)) == 30.0
