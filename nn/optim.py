@@ -31,6 +31,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{self._name}: params must be an iterable of tensors or of dicts, "
                             "not a single Tensor; pass [tensor]")
+        _check_ordered(params, self._name)
         groups = list(params)
         if not groups:
             raise ValueError(f"{self._name}: got an empty parameter list")
@@ -59,6 +60,7 @@ class Optimizer:
         params = group.get("params")
         if params is None:
             raise ValueError(f"{self._name}.add_param_group: the group has no 'params' entry")
+        _check_ordered(params, self._name)
         params = [params] if isinstance(params, Tensor) else list(params)
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
@@ -192,6 +194,14 @@ class Optimizer:
                 if key != "params":
                     group[key] = tuple(v) if isinstance(v, list) else copy.deepcopy(v)
         self.state = new_state
+
+
+def _check_ordered(params, name):
+    """A set has no stable order, and the state dict refers to parameters by position."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{name}: parameters must be an ordered collection (a list, or "
+                        "model.parameters()), not a set: the state dict refers to them by "
+                        "position")
 
 
 class SGD(Optimizer):

@@ -365,3 +365,12 @@ def test_numpy_scalar_learning_rates_are_accepted_and_stored_as_floats():
     for bad in (True, -1.0, "0.1"):
         with pytest.raises(ValueError, match="SGD: invalid learning rate"):
             optim.SGD([param()], lr=bad)
+
+
+def test_a_set_of_parameters_is_refused():
+    # a set's order follows ids, so a saved state could be loaded into the wrong tensors
+    with pytest.raises(TypeError, match="SGD: parameters must be an ordered collection"):
+        optim.SGD({param(), param()}, lr=0.1)
+    opt = optim.SGD([param()], lr=0.1)
+    with pytest.raises(TypeError, match="not a set"):
+        opt.add_param_group({"params": {param()}})
