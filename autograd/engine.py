@@ -248,9 +248,9 @@ def _fit(gx, shape, op, k):
 def _accumulate(t, g, raw):
     """Add g to t.grad (a leaf, or a tensor that called retain_grad())."""
     if raw:
-        t.grad = _wrap(g) if t.grad is None else _wrap(t.grad.data + g)
+        t._grad = _wrap(g) if t._grad is None else _wrap(t._grad.data + g)
     else:
-        t.grad = g if t.grad is None else t.grad + g
+        t._grad = g if t._grad is None else t._grad + g
 
 
 def _run_hooks(t, g, raw, accumulate=True):

@@ -65,6 +65,10 @@ class set_grad_enabled(_DecoratorContext):
     def __enter__(self):
         return self
 
+    def __call__(self, fn):
+        _state.grad_enabled = self.prev      # as a decorator it switches only inside the calls
+        return super().__call__(fn)
+
     def _recreate_cm(self):
         return set_grad_enabled(self.enabled)
 

@@ -60,7 +60,7 @@ class Tensor:
     # on first use, with the class-level defaults below (a cheaper Tensor per operation).
     __slots__ = ("data", "requires_grad", "_op", "_inputs", "_kw", "_stamp", "__dict__",
                  "__weakref__")
-    grad = None
+    _grad = None
     name = None
     _version = 0
     _hooks = None
@@ -89,6 +89,17 @@ class Tensor:
     op_kwargs = property(lambda self: self._kw if self._op is not None else {},
                          doc="The keyword arguments (axis, shape, ...) `op` was called with.")
     T = property(lambda self: transpose(self), doc="The axes reversed, as ndarray.T.")
+
+    def _set_grad(self, g):
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"grad: must be a Tensor or None; got a {type(g).__name__}")
+        if g is not None and g.shape != self.shape:
+            raise ValueError(f"grad: a gradient of shape {g.shape} cannot be assigned to a "
+                             f"tensor of shape {self.shape}")
+        self._grad = g
+
+    grad = property(lambda self: self._grad, _set_grad,
+                    doc="The accumulated gradient (a Tensor of this shape), or None.")
 
     def __repr__(self):
         body = np.array2string(np.asarray(self.data), separator=", ", prefix="Tensor(")

@@ -110,3 +110,35 @@ def test_float32_minus_a_python_number_stays_float32(other):
         assert y.dtype == np.float32
         (g,) = ag.grad(y.sum(), x, create_graph=True)
         assert g.dtype == np.float32
+
+
+# ---- Tensor.grad assignment, grad-mode decorators -------------------------------------------
+
+
+def test_assigning_a_gradient_of_the_wrong_shape_or_type_raises():
+    # it used to be accepted, and the next backward broadcast into a (2,)-shaped .grad
+    t = Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"grad: a gradient of shape \(2,\) cannot be assigned "
+                                         r"to a tensor of shape \(1,\)"):
+        t.grad = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="grad: must be a Tensor or None; got a ndarray"):
+        t.grad = np.ones(1)
+    t.grad = Tensor([3.0])
+    (t * 2).sum().backward()
+    assert t.grad.tolist() == [5.0]
+    t.grad = None
+    assert t.grad is None
+
+
+def test_set_grad_enabled_as_a_decorator_switches_only_inside_calls():
+    assert ag.is_grad_enabled()
+    try:
+        @ag.set_grad_enabled(False)
+        def double(x):
+            return x * 2
+
+        assert ag.is_grad_enabled()                     # decorating changed nothing
+        assert not double(Tensor(1.0, requires_grad=True)).requires_grad
+        assert ag.is_grad_enabled()
+    finally:
+        ag.set_grad_enabled(True)
