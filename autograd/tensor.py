@@ -290,6 +290,10 @@ class Tensor:
         return self._set_(np.clip(self.data, min, max), "clamp_", True)
 
     def __setitem__(self, index, value):
+        if isinstance(value, Tensor) and value.requires_grad and _state.grad_enabled:
+            raise RuntimeError("__setitem__: the value requires grad, but assignment into a "
+                               "tensor is not differentiable; build the result with "
+                               "autograd.where, concatenate or pad instead")
         new = np.array(self.data, copy=True)
         new[_index_data(index)] = as_array(value)
         self._set_(new, "__setitem__", True)

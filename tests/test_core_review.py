@@ -142,3 +142,14 @@ def test_set_grad_enabled_as_a_decorator_switches_only_inside_calls():
         assert ag.is_grad_enabled()
     finally:
         ag.set_grad_enabled(True)
+
+
+def test_setitem_with_a_value_requiring_grad_refuses_instead_of_dropping_its_gradient():
+    x = Tensor([1.0, 2.0, 3.0])
+    v = Tensor(7.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="__setitem__: the value requires grad"):
+        x[0] = v
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    with ag.no_grad():                 # an explicit no_grad update is fine
+        x[0] = v
+    assert x.tolist() == [7.0, 2.0, 3.0]
