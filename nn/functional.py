@@ -184,8 +184,8 @@ def _reduce(loss, reduction, weight_sum=None):
         return loss
     if reduction == "sum":
         return ag.sum(loss)
-    if weight_sum is not None:
-        return ag.sum(loss) / weight_sum
+    if weight_sum is not None:          # every target ignored: NaN as PyTorch, no 0/0 warning
+        return ag.sum(loss) * (1.0 / weight_sum if weight_sum else math.nan)
     return ag.mean(loss)
 
 

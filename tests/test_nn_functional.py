@@ -379,3 +379,27 @@ def test_elu_derivative_at_zero_is_alpha():
     x = ag.Tensor([0.0, -1e-300, 1e-300], requires_grad=True)
     F.elu(x, 1.5).sum().backward()
     np.testing.assert_allclose(x.grad.data, [1.5, 1.5, 1.0])
+
+
+def test_cross_entropy_weights_ignore_index_and_label_smoothing_together_by_hand():
+    # PyTorch's definition, written out for 2 kept rows and 1 ignored row, C = 3:
+    # loss_i = (1-ε)·w[y_i]·(-logp[i, y_i]) + ε/C·Σ_c w_c·(-logp[i, c]); mean = Σ loss / Σ w[y_i]
+    z = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, -1.0], [0.5, 0.5, 2.0]])
+    t = np.array([2, -100, 0])
+    w, eps = np.array([1.0, 2.0, 3.0]), 0.3
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    rows = [(1 - eps) * w[t[i]] * -logp[i, t[i]] + eps / 3 * (w * -logp[i]).sum() for i in (0, 2)]
+    want = sum(rows) / (w[2] + w[0])
+    got = F.cross_entropy(ag.Tensor(z), t, weight=w, label_smoothing=eps)
+    assert got.item() == pytest.approx(want, rel=1e-12)
+    none = F.cross_entropy(ag.Tensor(z), t, weight=w, label_smoothing=eps, reduction="none")
+    np.testing.assert_allclose(none.data, [rows[0], 0.0, rows[1]], rtol=1e-12)
+
+
+def test_every_target_ignored_gives_nan_without_a_division_warning():
+    # PyTorch returns NaN; a 0/0 RuntimeWarning from inside autograd was an error under pytest
+    z = ag.Tensor(np.ones((2, 3)), requires_grad=True)
+    loss = F.cross_entropy(z, np.array([-100, -100]))
+    assert math.isnan(loss.item())
+    assert math.isnan(F.nll_loss(F.log_softmax(z), np.array([-100, -100])).item())
+    assert F.cross_entropy(z, np.array([-100, -100]), reduction="sum").item() == 0.0
