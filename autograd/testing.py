@@ -278,12 +278,20 @@ def _preset(preset, dtype):
     if preset not in ELEMENTS or preset == "distinct":
         raise ValueError(f"elements: unknown preset {preset!r}; one of "
                          f"{sorted(k for k in ELEMENTS if k != 'distinct')}")
-    lo, hi = ELEMENTS[preset][1]
-    width = np.dtype(dtype).itemsize * 8
-    floats = st.floats(lo, hi, width=width)
+    floats = _floats(*ELEMENTS[preset][1], dtype)
     if preset == "away_from_zero":
         return st.tuples(st.booleans(), floats).map(lambda sv: -sv[1] if sv[0] else sv[1])
     return floats
+
+
+def _floats(lo, hi, dtype):
+    """Floats in [lo, hi] of `dtype`'s width, the bounds rounded inwards to that dtype (hypothesis
+    refuses bounds such as 0.1 that a float32 cannot hold exactly)."""
+    t = np.dtype(dtype).type
+    lo_, hi_ = t(lo), t(hi)
+    lo_ = lo_ if float(lo_) >= lo else np.nextafter(lo_, t(np.inf))
+    hi_ = hi_ if float(hi_) <= hi else np.nextafter(hi_, t(-np.inf))
+    return _st().floats(float(lo_), float(hi_), width=np.dtype(dtype).itemsize * 8)
 
 
 def tensors(shape=None, elements="real", dtype=np.float64, requires_grad=True):
@@ -310,7 +318,7 @@ def tensors(shape=None, elements="real", dtype=np.float64, requires_grad=True):
     if isinstance(elements, str):
         el = _preset(elements, dtype)
     elif isinstance(elements, tuple):
-        el = st.floats(elements[0], elements[1], width=dtype.itemsize * 8)
+        el = _floats(elements[0], elements[1], dtype)
     else:
         el = elements
     return shape_st.flatmap(lambda shp: arrays(dtype, shp, elements=el)).map(

@@ -1,10 +1,13 @@
 """Regression tests from an adversarial review of the autograd core (each failed before its fix)."""
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given
 
 import autograd as ag
 from autograd import Tensor
+from autograd.testing import ELEMENTS, elements, tensors
 
 
 # ---- engine: backward(inputs=...) and grad(...) --------------------------------------------
@@ -153,3 +156,20 @@ def test_setitem_with_a_value_requiring_grad_refuses_instead_of_dropping_its_gra
     with ag.no_grad():                 # an explicit no_grad update is fine
         x[0] = v
     assert x.tolist() == [7.0, 2.0, 3.0]
+
+
+# ---- autograd.testing strategies in float32 / float16 ---------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("preset", ["real", "positive", "away_from_zero", "unit", (0.1, 0.7)])
+@given(data=st.data())
+def test_element_presets_work_in_narrow_dtypes(dtype, preset, data):
+    # hypothesis refused bounds like 0.1 that float32 cannot hold: InvalidArgument on first draw
+    lo, hi = ELEMENTS[preset][1] if isinstance(preset, str) else preset
+    t = data.draw(tensors(shape=(3,), elements=preset, dtype=dtype))
+    a = np.abs(t.data).astype(np.float64) if preset == "away_from_zero" else t.data.astype(float)
+    assert t.dtype == dtype and np.all((a >= lo) & (a <= hi))        # compared in float64
+    if isinstance(preset, str):
+        v = data.draw(elements(preset, dtype))
+        assert lo <= (abs(v) if preset == "away_from_zero" else v) <= hi
