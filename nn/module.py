@@ -68,8 +68,8 @@ class Module:
                 registry = params if isinstance(value, Parameter) else modules
             else:
                 raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to "
-                                f"'{name}', which is registered as a parameter or module; assign a Parameter, "
-                                "a Module or None")
+                                f"'{name}', which is registered as a parameter or module; "
+                                "assign a Parameter, a Module or None")
             for other in (params, buffers, modules):
                 if other is not registry:
                     other.pop(name, None)
