@@ -402,6 +402,27 @@ def test_frames_keep_their_layout_sizes():
     assert len({len(c) for c in cell}) == 1          # padded to one width in every frame
 
 
+def svg_height(graph):
+    return float(re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt',
+                           graph.pipe("svg").decode()).group(1))
+
+
+@needs_renderer
+def test_long_chains_are_drawn_straight():
+    # constants and leaves hang off a straight spine; the pictures used to be a staircase
+    w = Tensor(0.3, requires_grad=True, name="w")
+    h = w
+    for _ in range(300):
+        h = h * 1.0001 + 0.001
+    assert svg_height(draw(h, max_nodes=20)) < 2 * svg_height(draw(w * 1.0001 + 0.001))
+    x = Tensor(0.5, requires_grad=True, name="x")
+    ws = [Tensor(1.0, requires_grad=True, name=f"w{i}") for i in range(8)]
+    s = x
+    for wi in ws:
+        s = ag.sigmoid(s * wi)
+    assert svg_height(draw(s, color_grad=True)) < 2 * svg_height(draw(x * ws[0]))
+
+
 @needs_renderer
 def test_frames_keep_their_rendered_layout():
     # the current tensor's thick red border must not make its box, and so the picture, move

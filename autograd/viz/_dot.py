@@ -238,7 +238,8 @@ def build(graph, opts, grads, name="autograd", state=None):
         bounds = opts.color_grad if opts.color_grad is not True else [b[0] for b in BANDS[:-1]]
     g = Digraph(name, graph_attr={"rankdir": opts.rankdir, "fontname": "Helvetica"},
                 node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
+                edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7",
+                           "weight": "4"})     # tensor-op edges straight; constants weight 1
     member = modules(graph, opts) if opts.group else {}
     collapsed = set(member.values()) if opts.collapse is True else set(opts.collapse or ())
     unknown = collapsed - set(member.values())
@@ -300,11 +301,12 @@ def build(graph, opts, grads, name="autograd", state=None):
                 c = f"c{i}_{k}"
                 node(i, c, {"label": constant_label(x, opts), "shape": "plaintext",
                             "fontcolor": "#666666", "fontname": MONO})
-                edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999"})
+                edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999",
+                                                "weight": "1"})
                 continue
             if j is None:
                 continue
-            e = {}
+            e = {"weight": "2"} if x._op is None else {}   # the computation's spine: straight
             if opts.derivatives and member.get(i) not in collapsed:
                 d = local_derivative(t, k)
                 if d is not None:
@@ -315,7 +317,8 @@ def build(graph, opts, grads, name="autograd", state=None):
         if i in graph.cut:
             node(i, f"cut{i}", {"label": f"... {graph.cut[i]} more", "shape": "plaintext",
                                 "fontcolor": "#999999"})
-            edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999"})
+            edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999",
+                                                    "weight": "1"})
 
     for nid, attrs in top:
         g.node(nid, **attrs)
