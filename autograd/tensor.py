@@ -103,7 +103,7 @@ class Tensor:
 
     def __repr__(self):
         body = np.array2string(np.asarray(self.data), separator=", ", prefix="Tensor(")
-        extras = []
+        extras = [f"shape={self.shape}"] if self.size == 0 and self.shape != (0,) else []
         if self.dtype != np.float64:
             extras.append(f"dtype={self.dtype}")
         if self._op is not None:
@@ -150,6 +150,13 @@ class Tensor:
 
     __float__ = lambda self: float(self.item())
     __int__ = lambda self: int(self.item())
+
+    def __index__(self):
+        """An integer tensor of one element as a Python int (range(t), lst[t], slices)."""
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors of one element can be used as an index; "
+                            f"got dtype {self.dtype} and shape {self.shape}")
+        return self.item()
 
     def tolist(self):
         """The data as (nested) Python lists, as ndarray.tolist()."""

@@ -173,3 +173,20 @@ def test_element_presets_work_in_narrow_dtypes(dtype, preset, data):
     if isinstance(preset, str):
         v = data.draw(elements(preset, dtype))
         assert lo <= (abs(v) if preset == "away_from_zero" else v) <= hi
+
+
+# ---- Tensor conveniences ------------------------------------------------------------------
+
+
+def test_repr_of_an_empty_tensor_keeps_its_shape():
+    assert repr(Tensor(np.zeros((0, 3)))) == "Tensor([], shape=(0, 3))"
+    assert repr(Tensor(np.zeros((2, 0)), dtype=np.float32)) == "Tensor([], shape=(2, 0), dtype=float32)"
+    assert repr(Tensor(np.zeros(0))) == "Tensor([])"
+
+
+def test_an_integer_tensor_of_one_element_is_an_index():
+    i = Tensor(2, dtype=np.int64)
+    assert list(range(i)) == [0, 1] and [10, 20, 30][i] == 30
+    assert Tensor(np.arange(5.0))[i:].tolist() == [2.0, 3.0, 4.0]
+    with pytest.raises(TypeError, match="only integer tensors of one element"):
+        [1, 2][Tensor(1.0)]
