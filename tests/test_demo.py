@@ -114,3 +114,14 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     assert len(tests) >= 2
     for t in tests:
         t()
+
+
+def test_notebooks_load_matplotlib_only_when_they_plot():
+    """`%matplotlib inline` fails without matplotlib; a notebook that draws only graphs must run
+    with `pip install chainrule[viz]` alone."""
+    import json
+    for path in sorted((DEMO.parents[1] / "notebooks").glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        plots = re.search(r"^\s*(import matplotlib|from matplotlib)", code, re.M)
+        assert "%matplotlib" not in code or plots, f"{path.name}: %matplotlib but no plot"
