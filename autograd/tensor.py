@@ -265,23 +265,28 @@ class Tensor:
 
     def add_(self, other, alpha=1):
         """self += alpha * other, in place."""
+        _refuse_grad(other, "add_")
         return self._update_(np.add, other if alpha == 1 else alpha * as_array(other), "add_")
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other, in place."""
+        _refuse_grad(other, "sub_")
         return self._update_(np.subtract, other if alpha == 1 else alpha * as_array(other),
                              "sub_")
 
     def mul_(self, other):
         """self *= other, in place."""
+        _refuse_grad(other, "mul_")
         return self._update_(np.multiply, other, "mul_")
 
     def div_(self, other):
         """self /= other, in place."""
+        _refuse_grad(other, "div_")
         return self._update_(np.divide, other, "div_")
 
     def copy_(self, src):
         """Overwrite the data with `src` (broadcast to this shape), in place."""
+        _refuse_grad(src, "copy_")
         return self._set_(as_array(src), "copy_")
 
     def fill_(self, value):
@@ -297,10 +302,7 @@ class Tensor:
         return self._set_(np.clip(self.data, min, max), "clamp_", True)
 
     def __setitem__(self, index, value):
-        if isinstance(value, Tensor) and value.requires_grad and _state.grad_enabled:
-            raise RuntimeError("__setitem__: the value requires grad, but assignment into a "
-                               "tensor is not differentiable; build the result with "
-                               "autograd.where, concatenate or pad instead")
+        _refuse_grad(value, "__setitem__")
         new = np.array(self.data, copy=True)
         new[_index_data(index)] = as_array(value)
         self._set_(new, "__setitem__", True)
@@ -333,6 +335,14 @@ class Tensor:
     def permute(self, *axes):
         """Permute the axes (PyTorch's name for transpose with axes)."""
         return transpose(self, axes=axes[0] if len(axes) == 1 else axes)
+
+
+def _refuse_grad(value, opname):
+    """In-place updates are not recorded: a value requiring grad would lose its gradient."""
+    if isinstance(value, Tensor) and value.requires_grad and _state.grad_enabled:
+        raise RuntimeError(f"{opname}: the value requires grad, but in-place updates are not "
+                           "differentiable; compute the result out of place (autograd.where, "
+                           "concatenate, +, ...) or wrap the update in autograd.no_grad()")
 
 
 def _index_data(index):

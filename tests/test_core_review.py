@@ -147,11 +147,14 @@ def test_set_grad_enabled_as_a_decorator_switches_only_inside_calls():
         ag.set_grad_enabled(True)
 
 
-def test_setitem_with_a_value_requiring_grad_refuses_instead_of_dropping_its_gradient():
+def test_in_place_update_with_a_value_requiring_grad_refuses_instead_of_dropping_its_gradient():
     x = Tensor([1.0, 2.0, 3.0])
     v = Tensor(7.0, requires_grad=True)
     with pytest.raises(RuntimeError, match="__setitem__: the value requires grad"):
         x[0] = v
+    for method in ("add_", "sub_", "mul_", "div_", "copy_"):
+        with pytest.raises(RuntimeError, match=f"{method}: the value requires grad"):
+            getattr(x, method)(v)
     assert x.tolist() == [1.0, 2.0, 3.0]
     with ag.no_grad():                 # an explicit no_grad update is fine
         x[0] = v
