@@ -37,7 +37,7 @@ __all__ = ["gradcheck", "gradgradcheck", "shapes", "broadcastable_shapes", "tens
 
 def _prepare(inputs, where):
     """Float64 copies of `inputs` and the indices of the ones to check (see the module doc)."""
-    if isinstance(inputs, (Tensor, np.ndarray, float)):
+    if isinstance(inputs, (Tensor, np.ndarray, float, np.floating)):
         inputs = [inputs]
     args, checked = [], []
     for i, x in enumerate(inputs):

@@ -193,3 +193,8 @@ def test_an_integer_tensor_of_one_element_is_an_index():
     assert Tensor(np.arange(5.0))[i:].tolist() == [2.0, 3.0, 4.0]
     with pytest.raises(TypeError, match="only integer tensors of one element"):
         [1, 2][Tensor(1.0)]
+
+
+def test_gradcheck_accepts_a_single_numpy_float32_input():
+    from autograd.testing import gradcheck
+    assert gradcheck(lambda x: x * x, np.float32(1.5))      # was: 'numpy.float32' is not iterable
