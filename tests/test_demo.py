@@ -58,9 +58,10 @@ def test_chain_rule_graph_is_svg_with_the_values(demo_run):
     cwd, _ = demo_run
     path = cwd / "out" / "chain_rule.svg"
     assert_svg(path)
-    text = path.read_text()
-    for label in ("-12", "-4", "grad 3"):          # f, dx = dy = z, dz = q
-        assert label in text
+    # the words drawn (graphviz writes '-' as '&#45;'; raw text matched '-12' in coordinates)
+    words = [t.text for t in ET.parse(path).getroot().iter() if t.tag.endswith("text")]
+    for label in ("data -12", "grad -4", "grad 3"):   # f, dx = dy = z, dz = q
+        assert label in words, (label, words)
 
 
 def test_backprop_frames_one_per_step(demo_run):
