@@ -164,7 +164,12 @@ def _pack(items, single):
 def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning (f(*args), ∂f/∂args[argnums]) for scalar-valued f; with
     has_aux=True f returns (value, aux) and the result is ((value, aux), gradient)."""
-    where = f"value_and_grad({_name(f)})"
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(f, argnums, has_aux, transform):
+    """value_and_grad, its errors naming `transform` (the function the user called)."""
+    where = f"{transform}({_name(f)})"
 
     def value_and_grad_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), where)
@@ -185,7 +190,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
 def grad(f, argnums=0, has_aux=False):
     """∂f/∂args[argnums] of a scalar-valued f, as a function (a tuple for a tuple of argnums;
     with has_aux=True, f returns (value, aux) and the result is (gradient, aux))."""
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = _value_and_grad(f, argnums, has_aux, "grad")
 
     def grad_f(*args, **kwargs):
         value, g = vg(*args, **kwargs)
