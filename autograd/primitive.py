@@ -25,6 +25,7 @@ A VJP may return a cotangent of a broadcast shape: the engine sums it down to th
 """
 
 import inspect
+import sys
 import traceback
 
 import numpy as np
@@ -75,6 +76,14 @@ def _metadata_params(fwd):
     return n, [p.name for p in params[n:]]
 
 
+def _as_keywords(prim, values, names):
+    """Metadata passed positionally, as the keywords they stand for."""
+    if len(values) > len(names):
+        raise TypeError(f"{prim.name}: takes at most {len(names)} argument(s) after the arrays "
+                        f"({', '.join(names) or 'none'}); got {len(values)}")
+    return dict(zip(names, values))
+
+
 class _PerInput:
     """vjps[i] of a primitive declared with defvjp_argnum."""
 
@@ -86,11 +95,14 @@ class _PerInput:
 
 
 def _make_apply(prim):
-    fwd, meta = prim.fwd, prim.meta
+    fwd = prim.fwd
+    n_arrays, meta_names = prim.meta or (sys.maxsize, ())
 
     def apply(*args, **kw):
         if _state.raw:
             return fwd(*args, **kw)
+        if len(args) > n_arrays:    # metadata given positionally (x.sum(0)): make it keywords
+            return apply(*args[:n_arrays], **_as_keywords(prim, args[n_arrays:], meta_names), **kw)
         arrays = []
         needs_grad = False
         any_tensor = False
@@ -106,10 +118,6 @@ def _make_apply(prim):
             else:
                 arrays.append(np.asarray(a))
                 converted = True
-        if converted and meta is not None and len(args) > meta[0]:
-            # metadata given positionally as a tuple or list (x.sum((0, 1))): not an array
-            n, names = meta
-            return apply(*args[:n], **dict(zip(names, args[n:])), **kw)
         if not any_tensor:          # all raw: build Tensors so dtypes follow the default
             if not args:
                 raise TypeError(f"{prim.name}: needs at least one array argument")
