@@ -65,7 +65,6 @@ class Tensor:
     _version = 0
     _hooks = None
     _trace = None
-    __array_ufunc__ = None          # make NumPy defer: ndarray * Tensor calls Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = _to_data(data, dtype)
@@ -124,6 +123,17 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         arr = np.asarray(self.data, dtype=dtype)
         return arr.copy() if copy else arr
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy ufuncs meet Tensors as autograd ops: np.exp(t), ndarray * t, np.float64(2) + t
+        are recorded like autograd.exp(t), ...; other ufuncs and ufunc methods are refused."""
+        op = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
+        if op is None:
+            call = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+            extra = f" with {', '.join(kwargs)}=" if kwargs else ""
+            raise TypeError(f"np.{call}{extra} is not supported on Tensors; use the autograd "
+                            f"function of that name, or t.numpy() for a plain array")
+        return op(*inputs)
 
     def __len__(self):
         if self.ndim == 0:
@@ -384,6 +394,14 @@ def _attach_methods():
                          ("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
                          ("ge", "greater_equal")]:
         setattr(Tensor, f"__{dunder}__", getattr(ops, name))
+    _UFUNC_OPS.update({getattr(np, n): getattr(ops, n) for n in (
+        "add", "subtract", "multiply", "divide", "power", "negative", "matmul", "exp", "log",
+        "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "absolute", "sign", "maximum",
+        "minimum", "square", "equal", "not_equal", "less", "less_equal", "greater",
+        "greater_equal")})
+
+
+_UFUNC_OPS = {}
 
 
 from .ops import (add, subtract, multiply, divide, power, matmul, getitem,  # noqa: E402

@@ -150,3 +150,21 @@ def test_shape_methods_take_varargs_or_a_tuple_and_record_no_constants():
         np.testing.assert_array_equal(y.data, x.data.reshape(3, 2))
     x.transpose().reshape(6).sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))
+
+
+def test_numpy_ufuncs_on_tensors_are_recorded_as_autograd_ops():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    a = np.array([3.0, 4.0])
+    y = np.exp(t) * a + np.float64(2) * t - a / t
+    assert isinstance(y, Tensor) and y.op is not None
+    y.sum().backward()
+    np.testing.assert_allclose(t.grad.data, np.exp([1.0, 2.0]) * a + 2 + a / np.array([1.0, 4.0]))
+    assert isinstance(a @ t, Tensor) and (a @ t).item() == 11.0
+    assert (a > t).dtype == np.bool_
+
+
+@pytest.mark.parametrize("call", [lambda t: np.arccos(t), lambda t: np.add.reduce(t),
+                                  lambda t: np.add(t, 1, out=np.zeros(2))])
+def test_unsupported_numpy_ufuncs_say_what_to_use(call):
+    with pytest.raises(TypeError, match="not supported on Tensors; use the autograd function"):
+        call(Tensor([0.5, 0.25]))
