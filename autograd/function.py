@@ -138,17 +138,22 @@ class FunctionCtx:
         return grads
 
 
+def _name(ctx):
+    """The name of the Function subclass a ctx belongs to."""
+    return getattr(getattr(ctx, "_fn", None), "__name__", "a Function subclass")
+
+
 class Function:
     """Base class of a custom op: define static `forward(ctx, *args)` and `backward(ctx, g)`,
     then call `YourOp.apply(*args)`. See the module doc for what each one sees."""
 
     @staticmethod
     def forward(ctx, *args):
-        raise NotImplementedError("Function subclasses define a static forward(ctx, *args)")
+        raise NotImplementedError(f"{_name(ctx)} must define a static forward(ctx, *args)")
 
     @staticmethod
     def backward(ctx, grad):
-        raise NotImplementedError("Function subclasses define a static backward(ctx, grad)")
+        raise NotImplementedError(f"{_name(ctx)} must define a static backward(ctx, grad)")
 
     @classmethod
     def apply(cls, *args):

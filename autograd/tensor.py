@@ -40,10 +40,11 @@ def as_array(x):
 def _to_data(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
+    try:
         arr = np.array(data, dtype=dtype)
-    else:
-        arr = np.array(data)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"Tensor: cannot make a tensor from this data: {e}") from None
+    if dtype is None:
         kind = arr.dtype.kind
         if kind in "biu" or (kind == "f" and not isinstance(data, (np.ndarray, np.generic))):
             arr = arr.astype(_default["dtype"])
@@ -114,9 +115,13 @@ class Tensor:
         return "Tensor(" + ", ".join([body] + extras) + ")"
 
     def __format__(self, spec):
-        if self.ndim == 0 and spec:
+        """f"{t:.3f}" formats a one-element tensor's number; f"{t}" is repr(t)."""
+        if not spec:
+            return repr(self)
+        if self.size == 1:
             return format(self.data.item(), spec)
-        return format(repr(self), spec)
+        raise TypeError(f"format spec {spec!r} needs a one-element tensor, not shape "
+                        f"{self.shape}; format t.numpy() or its elements")
 
     __hash__ = object.__hash__
 
@@ -190,8 +195,8 @@ class Tensor:
         if self._op is not None and not requires_grad:
             raise RuntimeError("requires_grad_: cannot turn off gradients of a non-leaf tensor; "
                                "use detach()")
-        if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(f"requires_grad_: only floating-point tensors can require "
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only real floating-point tensors can require "
                             f"gradients; got dtype {self.data.dtype}")
         self.requires_grad = bool(requires_grad)
         return self

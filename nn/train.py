@@ -15,10 +15,11 @@ import numpy as np
 from autograd import Tensor, no_grad
 
 
-def accuracy(output, target):
+def accuracy(output, target, threshold=0.0):
     """Fraction of correct predictions. Output (n, k) with k > 1: the class is the argmax
-    (target: class indices, or one-hot/probabilities). Output (n,) or (n, 1): a score whose
-    sign is the prediction (logits, tanh), target in {0, 1} or {-1, +1}."""
+    (target: class indices, or one-hot/probabilities). Output (n,) or (n, 1): a score above
+    `threshold` predicts the positive class; 0 suits logits and tanh outputs, use 0.5 for
+    probabilities (sigmoid outputs). Target in {0, 1} or {-1, +1}."""
     out = np.asarray(output.data if isinstance(output, Tensor) else output)
     tgt = np.asarray(target.data if isinstance(target, Tensor) else target)
     if out.ndim == 2 and out.shape[1] > 1:
@@ -26,7 +27,7 @@ def accuracy(output, target):
         if tgt.ndim == 2:
             tgt = tgt.argmax(axis=1)
     else:
-        pred = out.reshape(len(out)) > 0
+        pred = out.reshape(len(out)) > threshold
         tgt = tgt.reshape(len(tgt)) > 0
     if pred.shape != tgt.shape:
         raise ValueError(f"accuracy: {len(pred)} predictions (output shape {out.shape}) for "

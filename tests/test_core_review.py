@@ -198,3 +198,20 @@ def test_an_integer_tensor_of_one_element_is_an_index():
 def test_gradcheck_accepts_a_single_numpy_float32_input():
     from autograd.testing import gradcheck
     assert gradcheck(lambda x: x * x, np.float32(1.5))      # was: 'numpy.float32' is not iterable
+
+
+def test_complex_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="only real floating-point tensors"):
+        ag.Tensor([1 + 2j], requires_grad=True)
+
+
+def test_ragged_data_names_the_tensor_constructor():
+    with pytest.raises(ValueError, match="Tensor: cannot make a tensor"):
+        ag.Tensor([[1.0], [1.0, 2.0]])
+
+
+def test_format_specs_apply_to_one_element_tensors_only():
+    assert f"{ag.Tensor(2.0):.2f}" == "2.00" and f"{ag.Tensor([2.0]):.1f}" == "2.0"
+    assert f"{ag.Tensor(2.0)}" == repr(ag.Tensor(2.0))
+    with pytest.raises(TypeError, match=r"needs a one-element tensor, not shape \(2,\)"):
+        f"{ag.Tensor([1.0, 2.0]):.2f}"

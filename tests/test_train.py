@@ -209,3 +209,10 @@ def test_errors_are_clear():
                progress=False)
     with pytest.raises(ValueError, match="epochs"):
         nn.fit(model, nn.MSELoss(), opt, loader, -1, progress=False)
+
+
+def test_accuracy_threshold_for_probability_outputs():
+    probs = np.array([0.2, 0.7, 0.9, 0.4])
+    target = np.array([0, 1, 1, 1])
+    assert nn.train.accuracy(probs, target, threshold=0.5) == 0.75
+    assert nn.train.accuracy(probs - 0.5, target) == 0.75
