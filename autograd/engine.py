@@ -21,6 +21,7 @@ import gc
 import numpy as np
 
 from .grad_mode import _state
+from .ops.reductions import sum_to
 from .primitive import AnomalyError, creation_site
 from .tensor import _RETAIN, Tensor, as_array
 
@@ -237,7 +238,6 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
 
 def _fit(gx, shape, op, k):
     """Sum a broadcast cotangent down to its input's shape; refuse one that cannot be."""
-    from .ops.reductions import sum_to
     try:
         return sum_to(gx, shape)
     except ValueError:

@@ -25,23 +25,27 @@ def matmul(x, y):
 
 def _as_matrices(g, x, y):
     """Operands and cotangent with 1-d operands promoted to matrices, as matmul treats them."""
-    if np.ndim(y) == 1:
+    if y.ndim == 1:
         y, g = reshape(y, shape=(-1, 1)), expand_dims(g, -1)
-    if np.ndim(x) == 1:
+    if x.ndim == 1:
         x, g = reshape(x, shape=(1, -1)), expand_dims(g, -2)
     return g, x, y
 
 
+def _mT(a):
+    """The last two axes of a swapped (a plain transpose for a matrix)."""
+    return transpose(a) if a.ndim == 2 else swapaxes(a, -1, -2)
+
+
 def _matmul_vjp_x(g, out, x, y):
     g, x2, y2 = _as_matrices(g, x, y)
-    dx = matmul(g, swapaxes(y2, -1, -2))      # (..., 1, k) for 1-d x: the engine sums it down
-    return dx
+    return matmul(g, _mT(y2))      # (..., 1, k) for a 1-d x: the engine sums it down
 
 
 def _matmul_vjp_y(g, out, x, y):
     g, x2, y2 = _as_matrices(g, x, y)
-    dy = matmul(swapaxes(x2, -1, -2), g)
-    return getitem(dy, index=(Ellipsis, 0)) if np.ndim(y) == 1 else dy
+    dy = matmul(_mT(x2), g)
+    return getitem(dy, index=(Ellipsis, 0)) if y.ndim == 1 else dy
 
 
 matmul.defvjp(_matmul_vjp_x, _matmul_vjp_y)
