@@ -30,7 +30,7 @@ _new = object.__new__
 
 def _wrap(data):
     t = _new(Tensor)
-    t.data, t.requires_grad, t._op = data, False, None
+    t._data, t.requires_grad, t._op = data, False, None
     return t
 
 
@@ -103,13 +103,13 @@ def _root_grad(out, gradient, opname, create_graph):
             raise RuntimeError(f"{opname}: grad can be implicitly created only for outputs with "
                                f"one element; this output has shape {out.shape}. Pass a "
                                f"`gradient` of that shape")
-        g = np.ones_like(out.data)
+        g = np.ones_like(out._data)
         return _wrap(g) if create_graph else g
     g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=out.dtype)
     if g.shape != out.shape:
         raise ValueError(f"{opname}: gradient has shape {g.shape} but the output has shape "
                          f"{out.shape}")
-    return g if create_graph else g.data
+    return g if create_graph else g._data
 
 
 def _count_edges(roots):
@@ -196,7 +196,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
                 raise _modified(op, t)
             inputs = t._inputs
             if raw:
-                args, out = [x.data if isinstance(x, Tensor) else x for x in inputs], t.data
+                args, out = [x._data if isinstance(x, Tensor) else x for x in inputs], t._data
             else:
                 args, out = inputs, t
             kw = t._kw
@@ -211,7 +211,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
                 if useful is not None and id(x) not in useful:
                     continue                # no target lies behind x: skip its VJP
                 gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
-                xdata = x.data
+                xdata = x._data
                 if gx.shape != xdata.shape:
                     gx = _fit(gx, xdata.shape, op, k)
                 if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
@@ -248,7 +248,7 @@ def _fit(gx, shape, op, k):
 def _accumulate(t, g, raw):
     """Add g to t.grad (a leaf, or a tensor that called retain_grad())."""
     if raw:
-        t._grad = _wrap(g) if t._grad is None else _wrap(t._grad.data + g)
+        t._grad = _wrap(g) if t._grad is None else _wrap(t._grad._data + g)
     else:
         t._grad = g if t._grad is None else t._grad + g
 
@@ -269,10 +269,10 @@ def _run_hooks(t, g, raw, accumulate=True):
                                      f"a tensor of shape {t.shape}")
                 gt = new if new.dtype == t.dtype else new.astype(t.dtype)
         if accumulate and _RETAIN in t._hooks:     # .grad shows the gradient after all hooks
-            _accumulate(t, gt.data if raw else gt, raw)
+            _accumulate(t, gt._data if raw else gt, raw)
     finally:
         _state.raw = prev_raw
-    return gt.data if raw else gt
+    return gt._data if raw else gt
 
 
 def _modified(op, x):
@@ -283,7 +283,7 @@ def _modified(op, x):
 
 
 def _check_backward(op, t, k, gx):
-    data = as_array(gx.data if isinstance(gx, Tensor) else gx)
+    data = as_array(gx._data if isinstance(gx, Tensor) else gx)
     if not np.isfinite(data).all():
         kind = "NaN" if np.isnan(data).any() else "inf"
         raise AnomalyError(f"{op.name}: backward produced {kind} in the gradient of input {k} "

@@ -36,20 +36,13 @@ A Function has one output; compose several Functions for several outputs.
 
 import numpy as np
 
+from .engine import _wrap
 from .grad_mode import _state
 from .primitive import Primitive
 from .tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
-_new = object.__new__
-
-
-def _wrap(data):
-    """A Tensor around an array, without copying and without a graph."""
-    t = _new(Tensor)
-    t.data, t.requires_grad, t._op = data, False, None
-    return t
 
 
 class _user_code:
@@ -128,11 +121,11 @@ class FunctionCtx:
         for k, i in enumerate(self._pos):
             r, x = res[i], inputs[k]
             if r is None:
-                r = np.zeros_like(x.data if isinstance(x, Tensor) else x)
+                r = np.zeros_like(x._data if isinstance(x, Tensor) else x)
             elif isinstance(r, Tensor):
-                r = r.data if raw else r
+                r = r._data if raw else r
             elif not raw:
-                r = Tensor(r, dtype=np.asarray(x.data).dtype)
+                r = Tensor(r, dtype=np.asarray(x._data).dtype)
             grads.append(np.asarray(r) if raw else r if isinstance(r, Tensor) else _wrap(r))
         self._cache = (g, grads)
         return grads
@@ -190,7 +183,7 @@ def _forward(cls, ctx, arrays):
         raise TypeError(f"{cls.__name__}.forward: returned a {type(out).__name__}; a Function "
                         "has one output (use one Function per output)")
     ctx._resolve(ins, out)
-    data = out.data if isinstance(out, Tensor) else np.asarray(out)
+    data = out._data if isinstance(out, Tensor) else np.asarray(out)
     return data[()] if isinstance(data, np.ndarray) and data.ndim == 0 else data
 
 

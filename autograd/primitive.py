@@ -110,7 +110,7 @@ def _make_apply(prim):
         for a in args:
             if isinstance(a, Tensor):
                 any_tensor = True
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if a.requires_grad:
                     needs_grad = True
             elif type(a) in _PASS:
@@ -127,7 +127,7 @@ def _make_apply(prim):
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(prim.name, e, arrays) from e
         t = _new(Tensor)
-        t.data = out
+        t._data = out
         if needs_grad and _state.grad_enabled and prim.vjps is not None:
             t.requires_grad = True
             t._op = prim
@@ -199,10 +199,10 @@ def _user_frames():
 
 def _check_forward(op, t, arrays):
     t._trace = _user_frames()
-    if _all_finite(t.data):
+    if _all_finite(t._data):
         return
     if all(_all_finite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic, float))):
-        kind = "NaN" if np.isnan(as_array(t.data)).any() else "inf"
+        kind = "NaN" if np.isnan(as_array(t._data)).any() else "inf"
         raise AnomalyError(f"{op.name}: forward produced {kind} from finite inputs "
                            f"(input shapes {shapes_of(arrays)}). The op was created at:\n"
                            + creation_site(t))

@@ -1,8 +1,9 @@
 """The Tensor: an array that remembers the operation that made it.
 
-A Tensor holds `data` (a NumPy array; 0-d results may be NumPy scalars, which behave as 0-d
-arrays), its `grad` once computed, and, when it was computed from tensors that require
-gradients, the primitive and the inputs that made it. Scalars are 0-d Tensors: nothing is
+A Tensor holds `data` (a NumPy ndarray, 0-d for a scalar), its `grad` once computed, and,
+when it was computed from tensors that require gradients, the primitive and the inputs that
+made it. (Inside, a 0-d value is kept as a NumPy scalar in `_data`: NumPy computes on those
+several times faster, which is what makes graphs of 10^5 scalars affordable.) Scalars are 0-d Tensors: nothing is
 special-cased. The array-like parts of its interface (shape, ndim, reshape, sum(axis=...),
 ...) mirror NumPy's, so that composite functions work on Tensors and on plain arrays alike.
 """
@@ -34,12 +35,12 @@ def get_default_dtype():
 
 def as_array(x):
     """The array behind a Tensor, array or number."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _to_data(data, dtype):
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         arr = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as e:
@@ -59,7 +60,7 @@ class Tensor:
 
     # Every op sets the slots; the rarely set attributes live in a per-instance __dict__ made
     # on first use, with the class-level defaults below (a cheaper Tensor per operation).
-    __slots__ = ("data", "requires_grad", "_op", "_inputs", "_kw", "_stamp", "__dict__",
+    __slots__ = ("_data", "requires_grad", "_op", "_inputs", "_kw", "_stamp", "__dict__",
                  "__weakref__")
     _grad = None
     name = None
@@ -68,7 +69,7 @@ class Tensor:
     _trace = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = _to_data(data, dtype)
+        self._data = _to_data(data, dtype)
         self._op = None
         self.requires_grad = False
         if name is not None:
@@ -77,10 +78,22 @@ class Tensor:
             self.requires_grad_(True)
 
     # ---- introspection -------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape, doc="Tuple of axis lengths, as in NumPy.")
-    ndim = property(lambda self: self.data.ndim, doc="Number of axes (0 for a scalar).")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
-    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype of the data.")
+    @property
+    def data(self):
+        """The values as a NumPy ndarray (0-d for a scalar). Writing into it bypasses the
+        version counter, as in PyTorch: prefer copy_() and the other in-place methods."""
+        d = self._data          # kept as a NumPy scalar when 0-d: NumPy computes faster on those
+        return d if type(d) is np.ndarray else np.asarray(d)
+
+    @data.setter
+    def data(self, value):
+        value = np.asarray(value._data if isinstance(value, Tensor) else value)
+        self._data = value[()] if value.ndim == 0 else value
+
+    shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths, as in NumPy.")
+    ndim = property(lambda self: self._data.ndim, doc="Number of axes (0 for a scalar).")
+    size = property(lambda self: self._data.size, doc="Number of elements.")
+    dtype = property(lambda self: self._data.dtype, doc="The NumPy dtype of the data.")
     is_leaf = property(lambda self: self._op is None,
                        doc="True unless the tensor was computed by a recorded operation.")
     op = property(lambda self: self._op, doc="The primitive that made this tensor, or None.")
@@ -102,7 +115,7 @@ class Tensor:
                     doc="The accumulated gradient (a Tensor of this shape), or None.")
 
     def __repr__(self):
-        body = np.array2string(np.asarray(self.data), separator=", ", prefix="Tensor(")
+        body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
         extras = [f"shape={self.shape}"] if self.size == 0 and self.shape != (0,) else []
         if self.dtype != np.float64:
             extras.append(f"dtype={self.dtype}")
@@ -119,14 +132,14 @@ class Tensor:
         if not spec:
             return repr(self)
         if self.size == 1:
-            return format(self.data.item(), spec)
+            return format(self._data.item(), spec)
         raise TypeError(f"format spec {spec!r} needs a one-element tensor, not shape "
                         f"{self.shape}; format t.numpy() or its elements")
 
     __hash__ = object.__hash__
 
     def __array__(self, dtype=None, copy=None):
-        arr = np.asarray(self.data, dtype=dtype)
+        arr = np.asarray(self._data, dtype=dtype)
         return arr.copy() if copy else arr
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -143,51 +156,51 @@ class Tensor:
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
         if self.size != 1:
             raise ValueError(f"Tensor.__bool__: the truth value of a tensor with {self.size} "
                              "elements is ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def item(self):
         """The single element as a Python number."""
         if self.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to Python "
                              f"scalars; got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     __float__ = lambda self: float(self.item())
     __int__ = lambda self: int(self.item())
 
     def __index__(self):
         """An integer tensor of one element as a Python int (range(t), lst[t], slices)."""
-        if self.data.dtype.kind not in "iu":
+        if self._data.dtype.kind not in "iu":
             raise TypeError(f"only integer tensors of one element can be used as an index; "
                             f"got dtype {self.dtype} and shape {self.shape}")
         return self.item()
 
     def tolist(self):
         """The data as (nested) Python lists, as ndarray.tolist()."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numpy(self):
         """The data as a NumPy array (shares memory; do not change it in place)."""
-        return np.asarray(self.data)
+        return np.asarray(self._data)
 
     def any(self, axis=None, keepdims=False):
         """True where any element is nonzero (no gradient)."""
-        return Tensor(np.any(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(np.any(self._data, axis=axis, keepdims=keepdims))
 
     def all(self, axis=None, keepdims=False):
         """True where all elements are nonzero (no gradient)."""
-        return Tensor(np.all(self.data, axis=axis, keepdims=keepdims))
+        return Tensor(np.all(self._data, axis=axis, keepdims=keepdims))
 
     # ---- autograd ------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -195,16 +208,16 @@ class Tensor:
         if self._op is not None and not requires_grad:
             raise RuntimeError("requires_grad_: cannot turn off gradients of a non-leaf tensor; "
                                "use detach()")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: only real floating-point tensors can require "
-                            f"gradients; got dtype {self.data.dtype}")
+                            f"gradients; got dtype {self._data.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
     def detach(self):
         """A new leaf sharing this data, cut from the graph."""
         t = _new(Tensor)
-        t.data, t.requires_grad, t._op = self.data, False, None
+        t._data, t.requires_grad, t._op = self._data, False, None
         if self.name is not None:
             t.name = self.name
         return t
@@ -249,7 +262,7 @@ class Tensor:
         `fresh`: `new` is a temporary nobody else holds, usable without a copy."""
         self._check_inplace(opname)
         new = np.asarray(new)
-        old = self.data
+        old = self._data
         if new.shape != old.shape:
             try:
                 new = np.broadcast_to(new, old.shape)
@@ -259,7 +272,7 @@ class Tensor:
             fresh = False
         if not fresh or new.dtype != old.dtype:
             new = new.astype(old.dtype, copy=True)
-        self.data = new[()] if new.ndim == 0 else new
+        self._data = new[()] if new.ndim == 0 else new
         _state.clock += 1
         self._version = _state.clock
         return self
@@ -267,7 +280,7 @@ class Tensor:
     def _update_(self, ufunc, other, opname):
         """self = ufunc(self, other), written into the same array when no one else can see it
         (no views, no other references), else into a new one (see _set_)."""
-        old, other = self.data, as_array(other)
+        old, other = self._data, as_array(other)
         if (type(old) is np.ndarray and old.base is None and sys.getrefcount(old) <= 3
                 and old.flags.writeable and np.shape(other) == old.shape
                 and np.can_cast(np.result_type(old, other), old.dtype, "same_kind")):
@@ -306,19 +319,19 @@ class Tensor:
 
     def fill_(self, value):
         """Set every element to `value`, in place."""
-        return self._set_(np.full(self.data.shape, value, dtype=self.data.dtype), "fill_", True)
+        return self._set_(np.full(self._data.shape, value, dtype=self._data.dtype), "fill_", True)
 
     def zero_(self):
         """Set every element to 0, in place."""
-        return self._set_(np.zeros(self.data.shape, dtype=self.data.dtype), "zero_", True)
+        return self._set_(np.zeros(self._data.shape, dtype=self._data.dtype), "zero_", True)
 
     def clamp_(self, min=None, max=None):
         """Clip the data to [min, max], in place."""
-        return self._set_(np.clip(self.data, min, max), "clamp_", True)
+        return self._set_(np.clip(self._data, min, max), "clamp_", True)
 
     def __setitem__(self, index, value):
         _refuse_grad(value, "__setitem__")
-        new = np.array(self.data, copy=True)
+        new = np.array(self._data, copy=True)
         new[_index_data(index)] = as_array(value)
         self._set_(new, "__setitem__", True)
 
@@ -363,9 +376,9 @@ def _refuse_grad(value, opname):
 def _index_data(index):
     """Replace Tensors inside an index by their arrays (masks, integer arrays)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index

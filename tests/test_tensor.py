@@ -168,3 +168,14 @@ def test_numpy_ufuncs_on_tensors_are_recorded_as_autograd_ops():
 def test_unsupported_numpy_ufuncs_say_what_to_use(call):
     with pytest.raises(TypeError, match="not supported on Tensors; use the autograd function"):
         call(Tensor([0.5, 0.25]))
+
+
+def test_data_is_always_an_ndarray_even_for_scalars():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * 3 + 1
+    for t in (x, y, y.sum(), x.detach()):
+        assert type(t.data) is np.ndarray and t.data.ndim == 0
+    y.backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.data == 3.0
+    x.data = np.array(5.0)          # assigning replaces the values, as PyTorch's .data
+    assert x.item() == 5.0
