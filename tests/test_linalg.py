@@ -7,16 +7,18 @@ import pytest
 from hypothesis import given
 
 import autograd as ag
-from autograd.testing import broadcastable_shapes, gradcheck, gradgradcheck, tensors
+from autograd.testing import broadcastable_shapes, gradcheck, gradgradcheck, shapes, tensors
 
 
 def check(fn, npfn, *xs):
+    """Forward against NumPy, gradcheck and gradgradcheck; True or raise."""
     got = fn(*xs)
     want = npfn(*[x.data for x in xs])
     assert got.shape == np.shape(want)
     np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
     assert gradcheck(fn, xs)
     assert gradgradcheck(fn, xs, seed=0)
+    return True
 
 
 side = st.integers(1, 3)
@@ -31,8 +33,30 @@ def test_matmul_all_ranks(data):
     y_shape = data.draw(st.sampled_from([(k,), by + (k, m)]))
     x = data.draw(tensors(shape=x_shape))
     y = data.draw(tensors(shape=y_shape))
-    check(lambda a, b: a @ b, np.matmul, x, y)
-    check(ag.matmul, np.matmul, x, y)
+    assert check(lambda a, b: a @ b, np.matmul, x, y)
+    assert check(ag.matmul, np.matmul, x, y)
+
+
+@given(data=st.data())
+def test_matmul_size_zero_and_float32(data):
+    """Size-0 sides (k = 0 gives zeros) and float32 operands staying float32."""
+    n, k, m = (data.draw(st.integers(0, 2)) for _ in range(3))
+    x = data.draw(tensors(shape=(n, k)))
+    y = data.draw(tensors(shape=(k, m)))
+    assert check(ag.matmul, np.matmul, x, y)
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    z = x32 @ y32
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(z.data, x.data @ y.data, rtol=1e-5, atol=1e-5)
+    gx, gy = ag.grad(z.sum(), [x32, y32])
+    assert gx.dtype == np.float32 and gy.dtype == np.float32
+
+
+def test_matmul_rmatmul_with_an_array_on_the_left_is_differentiable():
+    w = np.arange(6.0).reshape(2, 3) / 5
+    y = np.random.default_rng(0).standard_normal((3, 2))
+    assert gradcheck(lambda t: w @ t, [y])
+    assert gradgradcheck(lambda t: (w @ t) * t[:2], [y], seed=0)
 
 
 def test_matmul_with_numpy_operand_on_either_side():
@@ -47,19 +71,32 @@ def test_matmul_with_numpy_operand_on_either_side():
 def test_tensordot(data):
     a_free = tuple(data.draw(st.lists(side, max_size=2)))
     b_free = tuple(data.draw(st.lists(side, max_size=2)))
-    shared = tuple(data.draw(st.lists(side, max_size=2)))
+    shared = tuple(data.draw(st.lists(st.integers(0, 3), max_size=2)))   # size 0: zeros
     a = data.draw(tensors(shape=a_free + shared))
     b = data.draw(tensors(shape=shared + b_free))
     nax = len(shared)
-    check(lambda x, y: ag.tensordot(x, y, axes=nax), lambda x, y: np.tensordot(x, y, nax), a, b)
+    assert check(lambda x, y: ag.tensordot(x, y, axes=nax), lambda x, y: np.tensordot(x, y, nax),
+                 a, b)
+
+
+def test_tensordot_over_an_empty_axis_is_zeros():
+    """Regression: reshape(-1, 0) was ambiguous, so contracting a size-0 axis raised."""
+    a, b = ag.ones(2, 0, requires_grad=True), ag.ones(0, 3, requires_grad=True)
+    c = ag.tensordot(a, b, axes=1)
+    np.testing.assert_array_equal(c.data, np.zeros((2, 3)))
+    c.sum().backward()
+    assert a.grad.shape == (2, 0) and b.grad.shape == (0, 3)
 
 
 def test_tensordot_explicit_axes():
     a = ag.randn(3, 4, 2, requires_grad=True)
     b = ag.randn(2, 5, 3, requires_grad=True)
     axes = ([0, 2], [2, 0])
-    check(lambda x, y: ag.tensordot(x, y, axes=axes), lambda x, y: np.tensordot(x, y, axes),
-          a, b)
+    assert check(lambda x, y: ag.tensordot(x, y, axes=axes), lambda x, y: np.tensordot(x, y, axes),
+                 a, b)
+    neg = ([-1], [0])
+    assert check(lambda x, y: ag.tensordot(x, y, axes=neg), lambda x, y: np.tensordot(x, y, neg),
+                 a, ag.randn(2, 3, requires_grad=True))
 
 
 EINSUMS = [
@@ -84,7 +121,39 @@ EINSUMS = [
 def test_einsum(spec, shapes):
     rng = np.random.default_rng(0)
     xs = [ag.Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
-    check(lambda *ts: ag.einsum(spec, *ts), lambda *a: np.einsum(spec, *a), *xs)
+    assert check(lambda *ts: ag.einsum(spec, *ts), lambda *a: np.einsum(spec, *a), *xs)
+
+
+# letters -> size, each operand's subscripts; sizes are drawn, including 0 and 1
+EINSUM_SPECS = ["ij,jk->ik", "bij,bjk->bik", "i,i->", "i,j->ij", "ii->i", "ij->", "ijk,ik->j",
+                "...i,...i->...", ",ij->ij"]
+
+
+@pytest.mark.parametrize("spec", EINSUM_SPECS)
+@given(data=st.data())
+def test_einsum_drawn_sizes_with_broadcasting(spec, data):
+    """Every letter gets a drawn size in 0..3; an operand's axis may be 1 where the letter is
+    larger (NumPy broadcasts it), and '...' gets drawn batch axes."""
+    lhs = spec.split("->")[0].split(",")
+    size = {c: data.draw(st.integers(0, 3)) for c in set("".join(lhs)) if c.isalpha()}
+    batch = data.draw(shapes(max_dims=2, max_side=2))
+    xs = []
+    for sub in lhs:
+        shape = tuple(1 if data.draw(st.booleans()) else size[c] for c in sub.replace("...", ""))
+        if "ii" in sub:                                   # a diagonal needs equal sides
+            shape = (size["i"],) * 2
+        xs.append(data.draw(tensors(shape=(batch if "..." in sub else ()) + shape)))
+    assert check(lambda *ts: ag.einsum(spec, *ts), lambda *a: np.einsum(spec, *a), *xs)
+
+
+def test_einsum_operand_broadcast_by_the_others_gets_a_full_gradient():
+    """Regression: in 'ij,jk' with a of shape (2, 1) and b of shape (3, 2), j is broadcast; b's
+    cotangent came back (1, 2) and the engine refused it."""
+    a = ag.Tensor(np.array([[1.0], [2.0]]), requires_grad=True)
+    b = ag.Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    ag.einsum("ij,jk->ik", a, b).sum().backward()
+    np.testing.assert_array_equal(b.grad.data, np.full((3, 2), 3.0))
+    np.testing.assert_array_equal(a.grad.data, np.full((2, 1), 15.0))
 
 
 def test_einsum_against_matmul_gradients():

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..primitive import primitive
+from .reductions import broadcast_to
 from .shape import expand_dims, getitem, reshape, swapaxes, transpose
 
 
@@ -65,9 +66,9 @@ def tensordot(a, b, axes=2):
                          f"{ax_a} and {ax_b}")
     free_a = [i for i in range(len(sa)) if i not in ax_a]
     free_b = [j for j in range(len(sb)) if j not in ax_b]
-    k = math.prod(sa[i] for i in ax_a)
-    am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(-1, k))
-    bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, -1))
+    k = math.prod(sa[i] for i in ax_a)          # sizes spelled out: -1 is ambiguous when k = 0
+    am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(math.prod(sa[i] for i in free_a), k))
+    bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, math.prod(sb[j] for j in free_b)))
     return reshape(matmul(am, bm), shape=tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
 
 
@@ -139,7 +140,12 @@ def _einsum_vjp(i, g, out, *ops, subscripts):
                 extra_subs.append(c)
                 extra_ops.append(np.ones(shape[pos], dtype=g.dtype))
     spec = ",".join([outs] + [ins[j] for j in others] + extra_subs) + "->" + result
-    return _einsum(g, *[ops[j] for j in others], *extra_ops, subscripts=spec)
+    d = _einsum(g, *[ops[j] for j in others], *extra_ops, subscripts=spec)
+    if np.shape(d) == shape:
+        return d
+    # a size-1 axis of operand i broadcast against the others is summed back by the engine;
+    # an axis of operand i that the others broadcast (size 1 in d) is stretched here
+    return broadcast_to(d, shape=tuple(s if n == 1 else n for n, s in zip(np.shape(d), shape)))
 
 
 _einsum.defvjp_argnum(_einsum_vjp)
