@@ -26,6 +26,7 @@ def axes(draw, ndim, allow_none=True):
 
 
 def check(fn, npfn, x, second=True):
+    """Forward against NumPy, gradcheck and (unless second=False) gradgradcheck; True or raise."""
     got = fn(x)
     want = npfn(x.data)
     assert got.shape == np.shape(want)
@@ -33,6 +34,7 @@ def check(fn, npfn, x, second=True):
     assert gradcheck(fn, [x])
     if second:
         assert gradgradcheck(fn, [x], seed=0)
+    return True
 
 
 REDUCTIONS = [
@@ -65,8 +67,8 @@ def test_reduction(name, fn, npfn, dom, data):
     if name == "std" and np.prod([x.shape[a] for a in np.atleast_1d(
             range(x.ndim) if axis is None else axis)], dtype=int) <= 1:
         return                      # std of one element is √0, where √ has no derivative
-    check(lambda t: fn(t, axis=axis, keepdims=keepdims),
-          lambda a: npfn(a, axis=axis, keepdims=keepdims), x)
+    assert check(lambda t: fn(t, axis=axis, keepdims=keepdims),
+                 lambda a: npfn(a, axis=axis, keepdims=keepdims), x)
     method = getattr(x, name)(axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(method.data, npfn(x.data, axis=axis, keepdims=keepdims), rtol=1e-10,
                                atol=1e-300)     # subnormal products: prod pairs, np.prod runs
@@ -76,7 +78,7 @@ def test_reduction(name, fn, npfn, dom, data):
 @given(x=tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3),
                  elements="distinct"))
 def test_ddof(fn, npfn, x):
-    check(lambda t: fn(t, axis=0, ddof=1), lambda a: npfn(a, axis=0, ddof=1), x)
+    assert check(lambda t: fn(t, axis=0, ddof=1), lambda a: npfn(a, axis=0, ddof=1), x)
 
 
 @pytest.mark.parametrize("fn,npfn", [(ag.sum, np.sum), (ag.prod, np.prod),
@@ -87,8 +89,19 @@ def test_size_zero_axes(fn, npfn, data):
     axis = data.draw(axes(x.ndim))
     got = fn(x, axis=axis)
     np.testing.assert_allclose(got.data, npfn(x.data, axis=axis))
-    if got.size and np.all(np.isfinite(got.data)):
+    assert got.shape == np.shape(npfn(x.data, axis=axis))
+    if got.size and np.all(np.isfinite(got.data)):     # logsumexp of nothing is -inf
         assert gradcheck(lambda t: fn(t, axis=axis), [x])
+        assert gradgradcheck(lambda t: fn(t, axis=axis), [x], seed=0)
+    got.sum().backward()
+    assert x.grad.shape == x.shape and np.all(np.isfinite(x.grad.data))
+
+
+@pytest.mark.parametrize("fn", [ag.max, ag.min, ag.argmax, ag.argmin])
+def test_max_min_of_nothing_is_an_error_naming_the_op(fn):
+    """NumPy has no identity for max over an empty axis; the error names the op and shape."""
+    with pytest.raises(ValueError, match=rf"{fn.__name__}.*\(2, 0\)"):
+        fn(ag.zeros(2, 0), axis=1)
 
 
 @pytest.mark.parametrize("fn,npfn", [(ag.softmax, None), (ag.log_softmax, None)])
@@ -98,9 +111,33 @@ def test_softmax_family(fn, npfn, data):
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
     lse = _np_logsumexp(x.data, axis=axis, keepdims=True)
     want = np.exp(x.data - lse) if fn is ag.softmax else x.data - lse
-    check(lambda t: fn(t, axis=axis), lambda a: want, x)
+    assert check(lambda t: fn(t, axis=axis), lambda a: want, x)
     if fn is ag.softmax:
         np.testing.assert_allclose(fn(x, axis=axis).data.sum(axis=axis), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(getattr(x, fn.__name__)(axis=axis).data, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [ag.softmax, ag.log_softmax, ag.logsumexp])
+@given(x=tensors(shape=shapes(max_dims=3, max_side=3), elements=(-50.0, 50.0)))
+def test_softmax_family_0d_wide_range_and_float32(fn, x):
+    """0-d inputs (axis -1 of a 0-d array, as NumPy allows), logits far apart, and float32."""
+    want = {ag.softmax: lambda a: np.exp(a - _np_logsumexp(a, axis=-1, keepdims=True)),
+            ag.log_softmax: lambda a: a - _np_logsumexp(a, axis=-1, keepdims=True),
+            ag.logsumexp: lambda a: _np_logsumexp(a, axis=-1)}[fn]
+    assert check(lambda t: fn(t, axis=-1), want, x, second=x.size <= 9)
+    y = fn(x.astype(np.float32), axis=-1)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, want(x.data), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [ag.softmax, ag.log_softmax])
+@given(x=tensors(shape=shapes(min_dims=2, max_dims=3, min_side=0, max_side=2)))
+def test_softmax_family_size_zero(fn, x):
+    """Empty batches give empty results (and gradients) of the same shape."""
+    y = fn(x, axis=-1)
+    assert y.shape == x.shape
+    y.sum().backward()
+    assert x.grad.shape == x.shape
 
 
 def test_max_min_ties_share_gradient_equally():
@@ -127,10 +164,15 @@ def test_prod_with_zeros_is_exact():
 def test_argmax_argmin_have_no_gradient(fn, npfn, data):
     x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3), elements="distinct"))
     axis = data.draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    """No gradcheck/gradgradcheck: an index has no derivative (the op records none)."""
     got = fn(x, axis=axis)
-    assert not got.requires_grad and got.dtype.kind == "i"
+    assert not got.requires_grad and got.dtype.kind == "i" and got.op is None
     np.testing.assert_array_equal(got.data, npfn(x.data, axis=axis))
     np.testing.assert_array_equal(getattr(x, fn.__name__)(axis=axis).data, got.data)
+    kept = fn(x, axis=axis, keepdims=True)
+    np.testing.assert_array_equal(kept.data, npfn(x.data, axis=axis, keepdims=True))
+    scalar = fn(x[(0,) * x.ndim])                                # 0-d input
+    assert scalar.shape == () and scalar.item() == 0
 
 
 @given(data=st.data())
@@ -145,8 +187,22 @@ def test_broadcast_to_and_sum_to_are_adjoint(data):
     lhs = np.sum(ag.broadcast_to(x, target).data * y.data)
     rhs = np.sum(x.data * ag.sum_to(y, x.shape).data)
     np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-12)
-    check(lambda t: ag.broadcast_to(t, target), lambda a: np.broadcast_to(a, target),
-          x.detach().requires_grad_())
+    assert check(lambda t: ag.broadcast_to(t, target), lambda a: np.broadcast_to(a, target),
+                 x.detach().requires_grad_())
+
+    def np_sum_to(a):
+        a = np.sum(a, axis=tuple(range(len(target) - x.ndim)))
+        return np.sum(a, axis=tuple(i for i, n in enumerate(x.shape) if n == 1), keepdims=True)
+
+    assert check(lambda t: ag.sum_to(t, x.shape), np_sum_to, y.detach().requires_grad_())
+
+
+@given(x=tensors(shape=SMALL, elements="distinct"))
+def test_amax_amin_are_max_min(x):
+    np.testing.assert_array_equal(ag.amax(x).data, np.amax(x.data))
+    np.testing.assert_array_equal(ag.amin(x, axis=None, keepdims=True).data,
+                                  np.amin(x.data, keepdims=True))
+    assert ag.amax is ag.max and ag.amin is ag.min        # aliases: the checks above cover them
 
 
 def test_logsumexp_of_nothing_is_minus_infinity():
