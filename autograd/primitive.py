@@ -65,14 +65,16 @@ class Primitive:
 
 def _metadata_params(fwd):
     """(number of array parameters, names of the metadata parameters after them), or None:
-    the parameters with defaults (axis, keepdims, ...) after the leading ones without."""
+    the parameters with defaults (axis, keepdims, ...) after the leading ones without, and the
+    keyword-only ones (`def reshape(x, *, shape)`: required metadata, never taken for an array)."""
     try:
         params = list(inspect.signature(fwd).parameters.values())
     except (TypeError, ValueError):         # ufuncs and builtins: arrays only
         return None
-    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
         return None
-    n = next((i for i, p in enumerate(params) if p.default is not p.empty), len(params))
+    n = next((i for i, p in enumerate(params) if p.default is not p.empty
+              or p.kind == p.KEYWORD_ONLY), len(params))
     return n, [p.name for p in params[n:]]
 
 

@@ -282,7 +282,7 @@ def clip(x, a_min=None, a_max=None):
 
 
 @primitive(name="astype")
-def _cast(x, dtype):
+def _cast(x, *, dtype):
     "x converted to dtype; the gradient is converted back"
     return x.astype(dtype)
 

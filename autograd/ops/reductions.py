@@ -40,7 +40,7 @@ sum.defvjp(lambda g, out, x, axis=None, keepdims=False:
 
 
 @primitive
-def broadcast_to(x, shape):
+def broadcast_to(x, *, shape):
     "x stretched to `shape` by NumPy's broadcasting rules; the gradient is summed back"
     return np.broadcast_to(x, shape)
 

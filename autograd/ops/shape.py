@@ -27,7 +27,7 @@ def normalize_axes(axis, ndim, opname):
 
 
 @primitive
-def reshape(x, shape):
+def reshape(x, *, shape):
     "the same elements in a new shape; the gradient is reshaped back"
     return np.reshape(x, shape)
 
@@ -106,7 +106,7 @@ def _is_basic(index):
 
 
 @primitive
-def getitem(x, index):
+def getitem(x, *, index):
     "x[index] with NumPy's indexing; the gradient is scattered back (repeats accumulate)"
     return x[index]
 
@@ -115,7 +115,7 @@ getitem.defvjp(lambda g, out, x, index: untake(g, index=index, shape=np.shape(x)
 
 
 @primitive
-def untake(g, index, shape):
+def untake(g, *, index, shape):
     "zeros of `shape` with g added at `index` (the adjoint of getitem); d/dg = getitem"
     z = np.zeros(shape, dtype=np.result_type(g))
     if _is_basic(index):
@@ -222,7 +222,7 @@ def _pad_widths(pad_width, ndim):
 
 
 @primitive(name="pad")
-def _pad(x, pad_width, constant_values=0):
+def _pad(x, *, pad_width, constant_values=0):
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
