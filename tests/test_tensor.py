@@ -1,11 +1,14 @@
 """The Tensor itself: construction and dtypes, attributes, repr, NumPy interop, operators and
 their reflected forms, creation helpers, float32 mode."""
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given
 
 import autograd as ag
 from autograd import Tensor
+from autograd.testing import shapes
 
 
 def test_python_float_is_a_0d_float64_tensor():
@@ -98,6 +101,58 @@ def test_creation_helpers():
     assert ag.zeros_like(t).dtype == np.float32 and ag.ones_like(t).shape == (2, 2)
     assert ag.randn(3, requires_grad=True).requires_grad
     assert ag.tensor([1.0]).dtype == np.float64
+
+
+CREATORS = [("zeros", lambda s, **k: ag.zeros(*s, **k), np.zeros),
+            ("ones", lambda s, **k: ag.ones(s, **k), np.ones),
+            ("full", lambda s, **k: ag.full(s, -2.5, **k), lambda s: np.full(s, -2.5)),
+            ("zeros_like", lambda s, **k: ag.zeros_like(np.empty(s), **k), np.zeros),
+            ("ones_like", lambda s, **k: ag.ones_like(Tensor(np.empty(s)), **k), np.ones)]
+
+
+@pytest.mark.parametrize("name,make,npfn", CREATORS, ids=[c[0] for c in CREATORS])
+@given(shape=shapes(max_dims=3, min_side=0, max_side=3),
+       dtype=st.sampled_from([None, np.float32, np.float64]), requires_grad=st.booleans())
+def test_creation_helpers_are_leaves_of_any_shape(name, make, npfn, shape, dtype, requires_grad):
+    """Values as NumPy's, the default (or asked) float dtype, a leaf that can take a gradient.
+    Creation has no derivative of its own: gradcheck does not apply to a leaf."""
+    t = make(shape, dtype=dtype, requires_grad=requires_grad)
+    assert t.shape == shape and t.dtype == (dtype or np.float64) and t.is_leaf
+    np.testing.assert_array_equal(t.data, npfn(shape))
+    assert t.requires_grad == requires_grad
+    if requires_grad:
+        (t * 3).sum().backward()
+        np.testing.assert_array_equal(t.grad.data, np.full(shape, 3.0))
+
+
+@given(n=st.integers(0, 4), m=st.one_of(st.none(), st.integers(0, 4)), k=st.integers(-2, 2),
+       num=st.integers(0, 6), endpoint=st.booleans())
+def test_eye_linspace_arange_match_numpy(n, m, k, num, endpoint):
+    np.testing.assert_array_equal(ag.eye(n, m, k).data, np.eye(n, m, k))
+    np.testing.assert_array_equal(ag.linspace(-1, 2, num, endpoint=endpoint).data,
+                                  np.linspace(-1, 2, num, endpoint=endpoint))
+    np.testing.assert_array_equal(ag.arange(n, 3 * n + 1, 2).data, np.arange(n, 3 * n + 1, 2))
+    half = ag.arange(0.0, n / 2, 0.5, dtype=np.float32, requires_grad=True)
+    assert half.dtype == np.float32 and half.requires_grad and half.shape == (n,)
+
+
+def test_creation_follows_the_default_dtype():
+    ag.set_default_dtype(np.float32)                 # the conftest fixture restores float64
+    for t in [ag.zeros(2), ag.ones(2), ag.full(2, 1), ag.eye(2), ag.linspace(0, 1, 3),
+              ag.rand(2), ag.randn(2), ag.arange(0.0, 1.0, 0.5), ag.tensor([1, 2])]:
+        assert t.dtype == np.float32, t
+    assert ag.arange(3).dtype == np.int64            # integer ranges stay integers
+
+
+@given(shape=shapes(max_dims=3, min_side=0, max_side=4))
+def test_rand_and_randn_draw_from_the_seeded_generator(shape):
+    gen = ag.manual_seed(11)
+    assert ag.default_generator() is gen
+    u, z = ag.rand(*shape), ag.randn(shape)
+    ref = np.random.default_rng(11)
+    np.testing.assert_array_equal(u.data, ref.random(shape))
+    np.testing.assert_array_equal(z.data, ref.standard_normal(shape))
+    assert np.all((u.data >= 0) & (u.data < 1)) and u.shape == shape and z.shape == shape
 
 
 def test_seeded_random_tensors_repeat():
