@@ -69,7 +69,10 @@ def test_dropping_the_output_frees_every_intermediate(no_gc, after_backward):
     assert all(p() is not None for p in probes)       # the graph lives while loss does ...
     del h, loss
     assert all(p() is None for p in probes)           # ... and goes at once without it
-    assert x.grad is None or x.grad.op is None        # .grad holds no graph
+    if after_backward:
+        assert x.grad.op is None and not x.grad.requires_grad     # .grad holds no graph
+    else:
+        assert x.grad is None
 
 
 def test_memory_of_arrays_is_returned(no_gc):
