@@ -37,8 +37,9 @@ def test_reshape(data):
 def test_transpose_permute_swapaxes(data):
     x = data.draw(tensors(shape=shapes(max_dims=3, min_side=0, max_side=3)))
     perm = tuple(data.draw(st.permutations(range(x.ndim))))
-    assert check(lambda t: t.transpose(perm) if perm else t.transpose(), lambda a: a.transpose(perm),
-          x)
+    assert check(lambda t: t.transpose(perm) if perm else t.transpose(),
+                 lambda a: a.transpose(perm),
+                 x)
     assert check(lambda t: t.T, lambda a: a.T, x)
     assert check(lambda t: ag.permute(t, perm), lambda a: np.transpose(a, perm), x)
     if x.ndim:
@@ -104,10 +105,11 @@ def test_concatenate_stack_split(data):
     parts = [data.draw(tensors(shape=base[:axis % len(base)] + (n,) + base[axis % len(base) + 1:]))
              for n in sizes]
     assert check(lambda *ts: ag.concatenate(ts, axis=axis), lambda *a: np.concatenate(a, axis=axis),
-          *parts)
+                 *parts)
     same = [data.draw(tensors(shape=base)) for _ in sizes]
     new_axis = data.draw(st.integers(-len(base) - 1, len(base)))
-    assert check(lambda *ts: ag.stack(ts, axis=new_axis), lambda *a: np.stack(a, axis=new_axis), *same)
+    assert check(lambda *ts: ag.stack(ts, axis=new_axis), lambda *a: np.stack(a, axis=new_axis),
+                 *same)
     whole = ag.concatenate(parts, axis=axis).detach().requires_grad_()
     cuts = list(np.cumsum(sizes)[:-1])
     pieces = whole.split(cuts, axis=axis)
@@ -116,7 +118,8 @@ def test_concatenate_stack_split(data):
     assert gradcheck(lambda t: tuple(ag.split(t, cuts, axis=axis)), [whole])
     assert gradgradcheck(lambda t: tuple(ag.split(t, cuts, axis=axis)), [whole], seed=0)
     k = data.draw(st.integers(1, 3))
-    even = data.draw(tensors(shape=base[:axis % len(base)] + (k * 2,) + base[axis % len(base) + 1:]))
+    ax = axis % len(base)
+    even = data.draw(tensors(shape=base[:ax] + (k * 2,) + base[ax + 1:]))
     pieces = ag.split(even, k, axis=axis)
     for got, want in zip(pieces, np.split(even.data, k, axis=axis), strict=True):
         np.testing.assert_array_equal(got.data, want)
@@ -138,7 +141,7 @@ def test_pad(data):
                    for _ in range(x.ndim))
     value = data.draw(st.sampled_from([0.0, -1.5]))
     assert check(lambda t: t.pad(widths, constant_values=value),
-          lambda v: np.pad(v, widths, constant_values=value), x)
+                 lambda v: np.pad(v, widths, constant_values=value), x)
 
 
 INDICES = [

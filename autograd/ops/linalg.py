@@ -66,9 +66,10 @@ def tensordot(a, b, axes=2):
                          f"{ax_a} and {ax_b}")
     free_a = [i for i in range(len(sa)) if i not in ax_a]
     free_b = [j for j in range(len(sb)) if j not in ax_b]
-    k = math.prod(sa[i] for i in ax_a)          # sizes spelled out: -1 is ambiguous when k = 0
-    am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(math.prod(sa[i] for i in free_a), k))
-    bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, math.prod(sb[j] for j in free_b)))
+    k = math.prod(sa[i] for i in ax_a)
+    m, n = math.prod(sa[i] for i in free_a), math.prod(sb[j] for j in free_b)   # not -1: k may be 0
+    am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(m, k))
+    bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, n))
     return reshape(matmul(am, bm), shape=tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
 
 
