@@ -175,11 +175,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=None)
     fast=True compares one random projection vᵀJu per input and output instead of the full
     Jacobian (cost: two forward and one backward pass per input); `seed` seeds u and v.
     """
-    args, checked = _prepare(inputs, "gradcheck")
+    return _check(fn, inputs, eps, atol, rtol, fast, seed, "gradcheck")
+
+
+def _check(fn, inputs, eps, atol, rtol, fast, seed, where):
+    """gradcheck, with `where` naming the public function in failure messages."""
+    args, checked = _prepare(inputs, where)
     if fast:
-        _check_fast(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), "gradcheck")
+        _check_fast(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), where)
     else:
-        _check_full(fn, args, checked, eps, atol, rtol, "gradcheck")
+        _check_full(fn, args, checked, eps, atol, rtol, where)
     return True
 
 
@@ -216,7 +221,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                     create_graph=True, allow_unused=True)
         return tuple(Tensor(np.zeros(x.shape)) if g is None else g for g, x in zip(got, wrt))
 
-    return gradcheck(first_grads, args + vs, eps=eps, atol=atol, rtol=rtol, fast=fast, seed=seed)
+    return _check(first_grads, args + vs, eps, atol, rtol, fast, seed, "gradgradcheck")
 
 
 # ---- hypothesis strategies ------------------------------------------------------------------

@@ -168,3 +168,9 @@ def test_dtype_flag_and_range(t):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="unknown preset 'bogus'"):
         tensors(elements="bogus")
+
+
+
+def test_gradgradcheck_failures_name_gradgradcheck():
+    with pytest.raises(AssertionError, match="^gradgradcheck: "):
+        gradgradcheck(_sin_with_frozen_derivative(), [X], seed=0)
