@@ -24,8 +24,8 @@ from autograd.viz._steps import ADDED, CURRENT, NEW  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
 needs_renderer = pytest.mark.skipif(viz.renderer() is None, reason="no dot / graphviz-pure")
-PURE = shutil.which("graphviz-pure") or shutil.which(
-    "graphviz-pure", path=os.path.dirname(sys.executable))
+PURE = shutil.which("graphviz-pure", path=os.path.dirname(sys.executable)) or shutil.which(
+    "graphviz-pure")       # this environment's own binary first (PATH may hold a shim script)
 
 
 # ---- helpers ------------------------------------------------------------------------------
