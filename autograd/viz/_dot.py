@@ -5,6 +5,7 @@ its layout when only the digits change (the backprop frames rely on that).
 """
 
 import html
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -346,18 +347,30 @@ def build(graph, opts, grads, name="autograd", state=None):
 def _module_node(m, graph, member, opts):
     """One node standing for a whole module: its name, parameters and number of operations."""
     rows = [f"<tr><td><b>{html.escape(m)}</b></td></tr>"]
-    n_ops = 0
+    n_ops, params = 0, []
     for i in sorted(i for i, mm in member.items() if mm == m):
         t = graph.order[i]
         if t._op is not None:
             n_ops += 1
         elif t.name is not None:
             rest = t.name[len(m) + 1:] if t.name.startswith(m + ".") else t.name
-            rows.append(f'<tr><td><font face="{MONO}">{html.escape(rest)} {t.shape}</font></td></tr>')
+            params.append((rest, t.shape))
+    params.sort(key=lambda p: _natural(p[0]))
+    shown = params if len(params) <= 8 else params[:3] + [("…", None)] + params[-2:]
+    for rest, shape in shown:
+        text = rest if not shape else f"{rest} {shape}"     # scalars: the name alone
+        rows.append(f'<tr><td><font face="{MONO}">{html.escape(text)}</font></td></tr>')
+    if len(params) > 8:
+        rows.append(f"<tr><td>{len(params)} parameter tensors</td></tr>")
     rows.append(f"<tr><td>{n_ops} operations</td></tr>")
     return {"shape": "box3d", "style": "filled", "fillcolor": "#fff7e6", "margin": "0.12,0.08",
             "label": '<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
                      + "".join(rows) + "</table>>"}
+
+
+def _natural(name):
+    """Sort key putting w2 before w10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _legend(bounds):
