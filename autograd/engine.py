@@ -196,7 +196,17 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
                 raise _modified(op, t)
             inputs = t._inputs
             if raw:
-                args, out = [x._data if isinstance(x, Tensor) else x for x in inputs], t._data
+                # the VJPs see plain arrays; spelled out for one or two inputs, the hot case
+                if len(inputs) == 1:
+                    x0, = inputs
+                    args = (x0._data if isinstance(x0, Tensor) else x0,)
+                elif len(inputs) == 2:
+                    x0, x1 = inputs
+                    args = (x0._data if isinstance(x0, Tensor) else x0,
+                            x1._data if isinstance(x1, Tensor) else x1)
+                else:
+                    args = [x._data if isinstance(x, Tensor) else x for x in inputs]
+                out = t._data
             else:
                 args, out = inputs, t
             kw = t._kw
