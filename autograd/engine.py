@@ -174,6 +174,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
     saved = _state.raw, _state.grad_enabled, gc.isenabled()
     _state.raw, _state.grad_enabled = raw, create_graph
     gc.disable()        # the graph has no cycles: collections would only cost time here
+    anomaly = _state.anomaly
     try:
         while ready:
             t = ready.pop()
@@ -191,10 +192,9 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
                     trace.append((t, _wrap(g) if raw else g, sent))
                 continue
             # send g to each input through op's VJPs
-            stamp = t._stamp
-            if t._version > stamp:
-                raise _modified(op, t)
             inputs = t._inputs
+            if t._stamp < _state.clock:     # something was changed in place since t was made
+                _check_versions(op, t, inputs)
             if raw:
                 # the VJPs see plain arrays; spelled out for one or two inputs, the hot case
                 if len(inputs) == 1:
@@ -212,11 +212,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
             kw = t._kw
             vjps = op.vjps
             for k, x in enumerate(inputs):
-                if not isinstance(x, Tensor):
-                    continue
-                if x._version > stamp:
-                    raise _modified(op, x)
-                if not x.requires_grad or vjps[k] is None:
+                if not isinstance(x, Tensor) or not x.requires_grad or vjps[k] is None:
                     continue
                 if useful is not None and id(x) not in useful:
                     continue                # no target lies behind x: skip its VJP
@@ -226,7 +222,7 @@ def _backprop(roots, root_grads, create_graph, accumulate, targets=None,
                     gx = _fit(gx, xdata.shape, op, k)
                 if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
                     gx = gx.astype(xdata.dtype)
-                if _state.anomaly:
+                if anomaly:
                     _check_backward(op, t, k, gx)
                 key = id(x)
                 prev = grads.get(key)
@@ -283,6 +279,13 @@ def _run_hooks(t, g, raw, accumulate=True):
     finally:
         _state.raw = prev_raw
     return gt._data if raw else gt
+
+
+def _check_versions(op, t, inputs):
+    """Refuse to differentiate through t if t or a tensor it saved was changed in place."""
+    for x in (t,) + tuple(inputs):
+        if isinstance(x, Tensor) and x._version > t._stamp:
+            raise _modified(op, x)
 
 
 def _modified(op, x):

@@ -249,3 +249,16 @@ def test_in_place_on_tensor_requiring_grad_refuses_in_grad_mode():
     w = leaf([1.0])
     with pytest.raises(RuntimeError, match="add_.*no_grad"):
         w.add_(1.0)
+
+
+def test_a_saved_tensor_changed_in_place_by_a_hook_during_backward_is_caught():
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    c = ag.Tensor([3.0, 4.0])
+    y = x * c
+
+    def bump(g):
+        c.add_(1.0)         # changes what the multiply saved, in the middle of the pass
+
+    y.register_hook(bump)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.sum().backward()
