@@ -11,10 +11,7 @@ import math
 import numpy as np
 
 from autograd import Tensor, default_generator, get_default_dtype
-
-
-def _as_array(a):
-    return np.asarray(a.data if isinstance(a, Tensor) else a)
+from autograd.tensor import as_array
 
 
 class TensorDataset:
@@ -24,7 +21,7 @@ class TensorDataset:
     def __init__(self, *arrays):
         if not arrays:
             raise ValueError("TensorDataset: needs at least one array")
-        self.arrays = tuple(_as_array(a) for a in arrays)
+        self.arrays = tuple(as_array(a) for a in arrays)
         n = {a.shape[0] if a.ndim else None for a in self.arrays}
         if None in n or len(n) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
@@ -98,10 +95,10 @@ class DataLoader:
         else:
             items = [self.dataset[int(i)] for i in idx]
             if isinstance(items[0], tuple):
-                parts = tuple(np.stack([_as_array(it[k]) for it in items])
+                parts = tuple(np.stack([as_array(it[k]) for it in items])
                               for k in range(len(items[0])))
             else:
-                return _to_tensor(np.stack([_as_array(it) for it in items]))
+                return _to_tensor(np.stack([as_array(it) for it in items]))
         tensors = tuple(_to_tensor(p) for p in parts)
         return tensors[0] if self._single else tensors
 

@@ -16,6 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.tensor import as_array
 
 
 class Parameter(Tensor):
@@ -268,7 +269,7 @@ class Module:
             if name not in state_dict:
                 continue
             v = state_dict[name]
-            arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+            arr = as_array(v)
             if arr.dtype.kind not in "biuf":
                 errors.append(f"'{name}' has non-numeric dtype {arr.dtype}")
             elif arr.shape != t.shape:

@@ -115,7 +115,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    g = np.asarray(p.grad.data if isinstance(p.grad, Tensor) else p.grad)
+                    g = p.grad.data
                     if g.shape != p.shape:
                         raise RuntimeError(f"{self._name}.step: gradient of shape {g.shape} "
                                            f"for a parameter of shape {p.shape}")

@@ -22,6 +22,7 @@ import zlib
 import numpy as np
 
 from autograd import Tensor
+from autograd.tensor import as_array
 
 _META = "__chainrule__"
 _FORMAT = 1
@@ -30,7 +31,7 @@ _FORMAT = 1
 def _encode(obj, path, arrays):
     """The JSON-able description of `obj`; arrays are moved into `arrays` by member name."""
     if isinstance(obj, (Tensor, np.ndarray, np.generic)) and not isinstance(obj, np.bool_):
-        arr = np.asarray(obj.data if isinstance(obj, Tensor) else obj)
+        arr = as_array(obj)
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"nn.save: entry {path or '<root>'!r} has dtype {arr.dtype}; only "
                             "numeric arrays can be saved")

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.tensor import as_array
 
 
 def accuracy(output, target, threshold=0.0):
@@ -20,8 +21,7 @@ def accuracy(output, target, threshold=0.0):
     (target: class indices, or one-hot/probabilities). Output (n,) or (n, 1): a score above
     `threshold` predicts the positive class; 0 suits logits and tanh outputs, use 0.5 for
     probabilities (sigmoid outputs). Target in {0, 1} or {-1, +1}."""
-    out = np.asarray(output.data if isinstance(output, Tensor) else output)
-    tgt = np.asarray(target.data if isinstance(target, Tensor) else target)
+    out, tgt = as_array(output), as_array(target)
     if out.ndim == 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
         if tgt.ndim == 2:
