@@ -250,12 +250,8 @@ def _linearize(f, primals, where, has_aux=False):
 
 def _push(lin, tangents, where):
     """J·tangents for a linearization made by _linearize, one per output."""
-    outs, _, xs, us, jtu, keep, _ = lin
-    ts = [_cotangent(t, x, where) for t, x in zip(tangents, xs)]
-    live = [(g, t) for g, t in zip(jtu, ts) if g.requires_grad]
-    if not live:
-        return tuple(Tensor(np.zeros_like(o.data)) for o in outs)
-    return _vjp([g for g, _ in live], us, [t for _, t in live], keep)
+    _, _, xs, us, jtu, keep, _ = lin
+    return _vjp(jtu, us, [_cotangent(t, x, where) for t, x in zip(tangents, xs)], keep)
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -368,11 +364,7 @@ def hvp(f, primals, v):
         raise TypeError(f"{where}: needs a scalar-valued function; the output has shape {o.shape}")
     keep = _needs_graph([o], xs)
     gs = _vjp([o], xs, [Tensor(np.ones_like(o.data))], True)
-    live = [(g, _cotangent(w, x, where)) for g, w, x in zip(gs, vs, xs) if g.requires_grad]
-    if not live:
-        hv = tuple(Tensor(np.zeros_like(x.data)) for x in xs)
-    else:
-        hv = _vjp([g for g, _ in live], xs, [w for _, w in live], keep)
+    hv = _vjp(gs, xs, [_cotangent(w, x, where) for w, x in zip(vs, xs)], keep)
     return hv if multi else hv[0]
 
 
