@@ -8,7 +8,8 @@
 No derivative formula lives in this package (a test checks the sources).
 """
 
-from . import functional, init, utils
+from . import data, functional, init, optim, schedulers, utils
+from .data import DataLoader
 from .layers import (ELU, GELU, MLP, BatchNorm1d, Dropout, Identity, Layer, LayerNorm,
                      LeakyReLU, Linear, LogSoftmax, Maxout, Neuron, Perceptron, ReLU, ScalarMLP,
                      Sigmoid, Softmax, Softplus, Tanh)
@@ -16,9 +17,5 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
                      MSELoss, MultiMarginLoss, NLLLoss, PerceptronLoss)
 from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
-
-# ---- engineer B's parts (optim, schedulers, data, train, serialization) go below ----
-from . import data, optim, schedulers
-from .data import DataLoader
 from .serialization import load, save
 from .train import EarlyStopping, History, fit
