@@ -25,6 +25,7 @@ when they are used, so `gradcheck` works without it.
 import numpy as np
 
 from .engine import grad as _grad
+from .functional import _vjp as _tensor_vjp
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -213,13 +214,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     def first_grads(*xs):
         a = list(xs[:n])
         outs = _outputs(fn, a, "gradgradcheck")
-        pairs = [(o, v) for o, v in zip(outs, xs[n:]) if o.requires_grad]
-        wrt = [a[i] for i in checked]
-        if not pairs:
-            return tuple(Tensor(np.zeros(x.shape)) for x in wrt)
-        got = _grad([o for o, _ in pairs], wrt, grad_outputs=[v for _, v in pairs],
-                    create_graph=True, allow_unused=True)
-        return tuple(Tensor(np.zeros(x.shape)) if g is None else g for g, x in zip(got, wrt))
+        return _tensor_vjp(outs, [a[i] for i in checked], xs[n:], create_graph=True)
 
     return _check(first_grads, args + vs, eps, atol, rtol, fast, seed, "gradgradcheck")
 
