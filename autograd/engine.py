@@ -296,7 +296,7 @@ def _modified(op, x):
 
 
 def _check_backward(op, t, k, gx):
-    data = as_array(gx._data if isinstance(gx, Tensor) else gx)
+    data = np.asarray(as_array(gx))
     if not np.isfinite(data).all():
         kind = "NaN" if np.isnan(data).any() else "inf"
         raise AnomalyError(f"{op.name}: backward produced {kind} in the gradient of input {k} "

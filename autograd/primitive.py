@@ -31,7 +31,7 @@ import traceback
 import numpy as np
 
 from .grad_mode import _state
-from .tensor import Tensor, as_array
+from .tensor import Tensor
 
 _new = object.__new__
 _PASS = {float, int, bool, np.ndarray, np.float64, np.float32, np.float16, np.int64, np.bool_}
@@ -204,7 +204,7 @@ def _check_forward(op, t, arrays):
     if _all_finite(t._data):
         return
     if all(_all_finite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic, float))):
-        kind = "NaN" if np.isnan(as_array(t._data)).any() else "inf"
+        kind = "NaN" if np.isnan(t._data).any() else "inf"
         raise AnomalyError(f"{op.name}: forward produced {kind} from finite inputs "
                            f"(input shapes {shapes_of(arrays)}). The op was created at:\n"
                            + creation_site(t))

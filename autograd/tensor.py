@@ -87,7 +87,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        value = np.asarray(value._data if isinstance(value, Tensor) else value)
+        value = np.asarray(as_array(value))
         self._data = value[()] if value.ndim == 0 else value
 
     shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths, as in NumPy.")
