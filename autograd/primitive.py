@@ -25,6 +25,7 @@ A VJP may return a cotangent of a broadcast shape: the engine sums it down to th
 """
 
 import inspect
+import os
 import sys
 import traceback
 
@@ -192,10 +193,12 @@ def creation_site(t):
     return "".join(traceback.format_list(trace))
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _user_frames():
     stack = traceback.extract_stack()[:-3]
-    here = __name__.rsplit(".", 1)[0]
-    user = [f for f in stack if f"/{here}/" not in f.filename.replace("\\", "/")]
+    user = [f for f in stack if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
     return user[-6:] or stack[-6:]
 
 

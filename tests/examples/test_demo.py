@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("tqdm")
 viz = pytest.importorskip("autograd.viz")
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -89,7 +89,7 @@ def test_writes_nothing_outside_out(demo_run):
 
 # ---- the README's code blocks run as written --------------------------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def python_blocks(text):
@@ -121,7 +121,7 @@ def test_notebooks_load_matplotlib_only_when_they_plot():
     """`%matplotlib inline` fails without matplotlib; a notebook that draws only graphs must run
     with `pip install chainrule[viz]` alone."""
     import json
-    for path in sorted((DEMO.parents[1] / "notebooks").glob("*.ipynb")):
+    for path in sorted((DEMO.parents[2] / "notebooks").glob("*.ipynb")):
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                          if c["cell_type"] == "code")
         plots = re.search(r"^\s*(import matplotlib|from matplotlib)", code, re.M)

@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-NN = pathlib.Path(__file__).resolve().parents[1] / "nn"
+NN = pathlib.Path(__file__).resolve().parents[2] / "nn"
 FORBIDDEN_NAMES = {"primitive", "Primitive", "Function", "defvjp", "vjps", "_backprop",
                    "_op", "_inputs", "_kw", "raw", "register_hook", "FunctionCtx"}
 

@@ -1,7 +1,7 @@
 """Graph pictures (autograd.viz): labels, goldens, real rendering, fallbacks, limits, frames.
 
-Golden DOT files live in tests/golden/; after a deliberate change of the pictures, rewrite them
-with `UPDATE_GOLDEN=1 python3 -m pytest tests/test_viz.py` and review the diff.
+Golden DOT files live in tests/autograd/viz/golden/; after a deliberate change of the pictures, rewrite them
+with `UPDATE_GOLDEN=1 python3 -m pytest tests/autograd/viz/test_viz.py` and review the diff.
 """
 
 import os
