@@ -9,14 +9,17 @@ as soon as checkpoint returns. fn must be deterministic (same output when run ag
 randomness) and return one Tensor. A non-leaf tensor fn closes over is differentiated through
 to its leaves (the totals are right, but `autograd.grad` with respect to it sees no gradient
 through the checkpoint): pass such tensors as arguments instead.
+
+The node's gradients are partial derivatives: with respect to each argument, and with respect
+to each closed-over leaf with the arguments held fixed (the recomputation stops at the
+arguments), so a leaf that also feeds an argument is not counted twice.
 """
 
-import numpy as np
-
-from .engine import grad as _grad
+from . import graph
+from .engine import backprop
 from .function import Function
-from .functional import _identity
-from .grad_mode import _state, enable_grad
+from .grad_mode import enable_grad, modes
+from .ops import copy
 from .tensor import Tensor
 
 __all__ = ["checkpoint"]
@@ -32,25 +35,9 @@ class _Run:
         return f"<segment {getattr(self.fn, '__name__', type(self.fn).__name__)}>"
 
 
-def _outside_leaves(out, own):
-    """Leaves requiring grad that `out` depends on, other than the tensors in `own`."""
-    own = {id(x) for x in own}
-    seen, found, stack = set(), [], [out]
-    while stack:
-        t = stack.pop()
-        if id(t) in seen or id(t) in own:
-            continue
-        seen.add(id(t))
-        if t._op is None:
-            found.append(t)
-        else:
-            stack.extend(x for x in t._inputs if isinstance(x, Tensor) and x.requires_grad)
-    return found
-
-
 def checkpoint(fn, *args):
     """fn(*args), keeping only inputs and output: the segment is recomputed in backward."""
-    if not _state.grad_enabled:
+    if not modes.grad:
         return fn(*args)
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     first = list(args)
@@ -61,7 +48,7 @@ def checkpoint(fn, *args):
         raise TypeError(f"checkpoint: fn must return one Tensor; got {type(out).__name__}")
     if not out.requires_grad:
         return out
-    params = _outside_leaves(out, [first[i] for i in pos])
+    params = graph.leaves([out], stop={id(first[i]) for i in pos})
     run = _Run(fn, args, pos, params, out.data)
     del out, first                           # the segment's intermediates go here
     return _Checkpoint.apply(run, *[args[i] for i in pos], *params)
@@ -78,19 +65,21 @@ class _Checkpoint(Function):
 
     @staticmethod
     def backward(ctx, g):
-        run, create = ctx.run, _state.grad_enabled     # grad mode on: create_graph
+        run, create = ctx.run, modes.grad     # grad mode on: create_graph
         saved = ctx.saved_tensors[:len(run.pos)]
         full, xs = list(run.args), []
         for i, t in zip(run.pos, saved):
             if not (t.requires_grad if create else run.args[i].requires_grad):
                 full[i] = t
                 continue
-            full[i] = _identity(t) if create else Tensor(t.data, requires_grad=True)
+            full[i] = copy(t) if create else Tensor(t.data, requires_grad=True)
             xs.append((i, full[i]))
         wrt = [x for _, x in xs] + run.params
         with enable_grad():
             out = run.fn(*full)
-            got = _grad(out, wrt, grad_outputs=g, create_graph=create, allow_unused=True)
-        got = [Tensor(np.zeros_like(w.data)) if r is None else r for r, w in zip(got, wrt)]
+            found = {} if not out.requires_grad else backprop(
+                [out], [g if create else g.data], create_graph=create, accumulate=False,
+                targets={id(w) for w in wrt}, stop={id(x) for _, x in xs})
+        got = [found.get(id(w)) for w in wrt]       # None: no gradient (zeros)
         by_pos = {i: r for (i, _), r in zip(xs, got)}
         return (None, *[by_pos.get(i) for i in run.pos], *got[len(xs):])

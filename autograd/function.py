@@ -36,27 +36,11 @@ A Function has one output; compose several Functions for several outputs.
 
 import numpy as np
 
-from .engine import _wrap
-from .grad_mode import _state
+from .grad_mode import modes, tensor_mode
 from .primitive import Primitive
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 __all__ = ["Function", "FunctionCtx"]
-
-
-
-class _user_code:
-    """Run user code on Tensors (raw array mode off) with grad mode `enabled`."""
-
-    def __init__(self, enabled):
-        self.enabled = enabled
-
-    def __enter__(self):
-        self.prev = _state.raw, _state.grad_enabled
-        _state.raw, _state.grad_enabled = False, self.enabled
-
-    def __exit__(self, *exc):
-        _state.raw, _state.grad_enabled = self.prev
 
 
 class FunctionCtx:
@@ -66,7 +50,7 @@ class FunctionCtx:
         self._fn, self._args, self._pos = fn, args, pos
         self._saved, self._live, self._cache = (), None, None
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad
-                                      and _state.grad_enabled for a in args)
+                                      and modes.grad for a in args)
 
     def __repr__(self):
         return f"<{self._fn.__name__} ctx>"
@@ -103,13 +87,13 @@ class FunctionCtx:
         """Run the user's backward once per backward step; gradients of the Tensor inputs."""
         if self._cache is not None and self._cache[0] is g:
             return self._cache[1]
-        raw = _state.raw
-        wrap = _wrap if raw else (lambda v: v if isinstance(v, Tensor) else _wrap(v))
-        self._live = wrap(out), [wrap(x) for x in inputs]
+        raw = modes.arrays
+        tensor = wrap if raw else (lambda v: v if isinstance(v, Tensor) else wrap(v))
+        self._live = tensor(out), [tensor(x) for x in inputs]
         name = self._fn.__name__
         try:
-            with _user_code(_state.grad_enabled):
-                res = self._fn.backward(self, wrap(g))
+            with tensor_mode(modes.grad):
+                res = self._fn.backward(self, tensor(g))
         finally:
             self._live = None
         n = len(self._args)
@@ -120,13 +104,13 @@ class FunctionCtx:
         grads = []
         for k, i in enumerate(self._pos):
             r, x = res[i], inputs[k]
-            if r is None:
+            if r is None:           # no gradient: zeros, a constant either way
                 r = np.zeros_like(x._data if isinstance(x, Tensor) else x)
+                grads.append(r if raw else wrap(r))
             elif isinstance(r, Tensor):
-                r = r._data if raw else r
-            elif not raw:
-                r = Tensor(r, dtype=np.asarray(x._data).dtype)
-            grads.append(np.asarray(r) if raw else r if isinstance(r, Tensor) else _wrap(r))
+                grads.append(r._data if raw else r)
+            else:                   # a plain array: under create_graph the engine warns
+                grads.append(np.asarray(r))
         self._cache = (g, grads)
         return grads
 
@@ -151,13 +135,13 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward, recording the call as one node of the graph."""
-        raw = _state.raw
+        raw = modes.arrays
         pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)
                or (raw and isinstance(a, (np.ndarray, np.generic)))]
         ctx = FunctionCtx(cls, args, pos)
         prim = cls._primitive()
         if not pos:                        # nothing to differentiate: a constant
-            return _wrap(prim.fwd(ctx=ctx))
+            return wrap(prim.fwd(ctx=ctx))
         return prim.apply(*[args[i] for i in pos], ctx=ctx)
 
     @classmethod
@@ -174,10 +158,10 @@ class Function:
 def _forward(cls, ctx, arrays):
     """The Primitive's forward: the user's forward on Tensors, returning an array."""
     full = list(ctx._args)
-    ins = [_wrap(a) for a in arrays]
+    ins = [wrap(a) for a in arrays]
     for i, x in zip(ctx._pos, ins):
         full[i] = x
-    with _user_code(False):
+    with tensor_mode(False):
         out = cls.forward(ctx, *full)
     if isinstance(out, (tuple, list)):
         raise TypeError(f"{cls.__name__}.forward: returned a {type(out).__name__}; a Function "

@@ -22,24 +22,18 @@ constants and first-order calls cost one forward and one backward pass. No `.gra
 jvp is forward mode by the double-VJP trick: u ↦ Jᵀu is linear in u, so its VJP with v is Jv.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
+from . import graph
 from .engine import grad as _grad
-from .grad_mode import _state, enable_grad
-from .primitive import primitive
+from .grad_mode import enable_grad, modes
+from .ops import copy, reshape, stack
 from .tensor import Tensor
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd", "hessian",
            "hvp", "elementwise_grad"]
-
-
-@primitive
-def _identity(x):
-    "x; d/dx = 1 (a fresh node, so a transform differentiates w.r.t. its own variable)"
-    return x
-
-
-_identity.defvjp(lambda g, out, x: g)
 
 
 # ---- plumbing -------------------------------------------------------------------------------
@@ -51,8 +45,8 @@ def _variable(x, where):
         if x.dtype.kind != "f":
             raise TypeError(f"{where}: can only differentiate with respect to floating inputs; "
                             f"got a Tensor of dtype {x.dtype}")
-        if x.requires_grad and _state.grad_enabled:
-            return _identity(x)
+        if x.requires_grad and modes.grad:
+            return copy(x)          # a fresh node: an outer transform still sees through it
         return Tensor(x.data, requires_grad=True)
     try:
         return Tensor(x, requires_grad=True)
@@ -111,22 +105,9 @@ def _outputs(out, where):
 def _needs_graph(outs, own):
     """True when outs depend on a tensor requiring grad other than our own variables `own`:
     then the gradients must carry a graph, so that whoever owns that tensor can go on."""
-    if not _state.grad_enabled:
+    if not modes.grad:
         return False
-    own = {id(x) for x in own}
-    seen, stack = set(), [o for o in outs if o.requires_grad]
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if id(t) in own:
-            if t._op is None:
-                continue
-        elif t._op is None:
-            return True
-        stack.extend(x for x in t._inputs if isinstance(x, Tensor) and x.requires_grad)
-    return False
+    return bool(graph.leaves(outs, stop={id(x) for x in own if not graph.is_node(x)}))
 
 
 def _vjp(outs, xs, cotangents, create_graph):
@@ -237,21 +218,27 @@ def vjp(f, *primals, has_aux=False):
     return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
 
 
+Linearization = namedtuple("Linearization", "outs multi xs us jtu keep aux")
+Linearization.__doc__ = """f at primals with the graph of u ↦ Jᵀu built once: outs (f's outputs),
+multi (f returned a tuple), xs (the variables), us (one cotangent variable per output), jtu
+(Jᵀu, one per variable), keep (results must carry a graph), aux."""
+
+
 def _linearize(f, primals, where, has_aux=False):
-    """Build the graph of u ↦ Jᵀu once; returns (outs, multi, xs, us, jtu, keep, aux)."""
+    """Build the graph of u ↦ Jᵀu once (see Linearization)."""
     xs, out, aux = _call(f, primals, tuple(range(len(primals))), has_aux, where)
     multi = isinstance(out, (tuple, list))
     outs = _outputs(out, where)
     keep = _needs_graph(outs, xs)
     us = [Tensor(np.zeros_like(o.data), requires_grad=True) for o in outs]
     jtu = _vjp(outs, xs, us, True)
-    return outs, multi, xs, us, jtu, keep, aux
+    return Linearization(outs, multi, xs, us, jtu, keep, aux)
 
 
 def _push(lin, tangents, where):
-    """J·tangents for a linearization made by _linearize, one per output."""
-    _, _, xs, us, jtu, keep, _ = lin
-    return _vjp(jtu, us, [_cotangent(t, x, where) for t, x in zip(tangents, xs)], keep)
+    """J·tangents for a linearization, one per output: Jᵀu is linear in u, its VJP is Ju."""
+    tangents = [_cotangent(t, x, where) for t, x in zip(tangents, lin.xs)]
+    return _vjp(lin.jtu, lin.us, tangents, lin.keep)
 
 
 def jvp(f, primals, tangents, has_aux=False):
@@ -263,11 +250,10 @@ def jvp(f, primals, tangents, has_aux=False):
     if len(primals) != len(tangents):
         raise ValueError(f"{where}: got {len(tangents)} tangents for {len(primals)} primals")
     lin = _linearize(f, primals, where, has_aux)
-    outs, multi, keep = lin[0], lin[1], lin[5]
     jv = _push(lin, tangents, where)
-    shown = tuple(_plain(o, keep) for o in outs)
-    res = (shown, jv) if multi else (shown[0], jv[0])
-    return res + (lin[6],) if has_aux else res
+    shown = tuple(_plain(o, lin.keep) for o in lin.outs)
+    res = (shown, jv) if lin.multi else (shown[0], jv[0])
+    return res + (lin.aux,) if has_aux else res
 
 
 # ---- Jacobians and Hessians -----------------------------------------------------------------
@@ -284,7 +270,6 @@ def _basis(shape, dtype):
 
 def _stack(rows, shape):
     """Stack a list of Tensors (differentiably) into one of `shape`."""
-    from .ops import reshape, stack
     return reshape(stack(rows), shape=shape) if rows else Tensor(np.zeros(shape))
 
 
@@ -307,7 +292,8 @@ def jacrev(f, argnums=0, has_aux=False):
 
 def jacfwd(f, argnums=0, has_aux=False):
     """The Jacobian of f (shape O + I) by forward mode: one JVP per input element (cheaper
-    than jacrev when the output is larger than the input)."""
+    than jacrev when the output is larger than the input). For a tuple of outputs and a tuple
+    of argnums, a tuple (per output) of tuples (per argument), as JAX."""
     where = f"jacfwd({_name(f)})"
 
     def jac_f(*args, **kwargs):
@@ -322,21 +308,20 @@ def jacfwd(f, argnums=0, has_aux=False):
             return f(*full, **kwargs)
 
         lin = _linearize(g, [args[i] for i in nums], where, has_aux)
-        outs, xs = lin[0], lin[2]
-        if len(outs) != 1:
-            raise TypeError(f"{where}: the function must return one Tensor")
-        o = outs[0]
-        jac = []
-        for k, x in enumerate(xs):
-            zeros = [np.zeros_like(y.data) for y in xs]
+        blocks = [[] for _ in lin.outs]                 # blocks[output][input]
+        for k, x in enumerate(lin.xs):
+            zeros = [np.zeros_like(y.data) for y in lin.xs]
             cols = []
             for e in _basis(x.shape, x.dtype):
                 zeros[k] = e
-                cols.append(_push(lin, zeros, where)[0])
-            j = _stack(cols, x.shape + o.shape)          # input axes first
-            nx, no = x.ndim, o.ndim
-            jac.append(j.transpose(tuple(range(nx, nx + no)) + tuple(range(nx))))
-        return (_pack(jac, single), lin[6]) if has_aux else _pack(jac, single)
+                cols.append(_push(lin, zeros, where))
+            for m, o in enumerate(lin.outs):
+                j = _stack([c[m] for c in cols], x.shape + o.shape)     # input axes first
+                nx, no = x.ndim, o.ndim
+                blocks[m].append(j.transpose(tuple(range(nx, nx + no)) + tuple(range(nx))))
+        jac = [_pack(b, single) for b in blocks]
+        jac = tuple(jac) if lin.multi else jac[0]
+        return (jac, lin.aux) if has_aux else jac
 
     return _named(jac_f, "jacfwd", f)
 
@@ -345,7 +330,8 @@ jacobian = jacrev
 
 
 def hessian(f, argnums=0):
-    """The Hessian of a scalar-valued f (shape I + I), as forward-over-reverse jacfwd(grad)."""
+    """The Hessian of a scalar-valued f (shape I + I), as forward-over-reverse jacfwd(grad).
+    For a tuple of argnums, the nested blocks H[i][j] = ∂²f/∂xᵢ∂xⱼ (shape Iᵢ + Iⱼ), as JAX."""
     return _named(jacfwd(grad(f, argnums), argnums), "hessian", f)
 
 

@@ -1,103 +1,116 @@
-"""Global switches of the engine: whether operations are recorded, and anomaly detection.
+"""The engine's modes, in one place, per thread: whether operations are recorded (grad mode),
+whether VJPs compute on plain arrays (the engine's array mode) and anomaly detection.
 
-The state is process-wide (not per thread), like NumPy's error state: keep one graph-building
-thread per process. `_state.raw` is set only by the engine while it runs VJPs without
-`create_graph`; then primitives compute on plain arrays and record nothing.
+Each thread has its own modes, as in PyTorch: a `no_grad()` in one thread never stops another
+from recording. Modes are entered only through the context managers below, which restore the
+previous mode on exit, also when an exception passes through.
+
+Array mode is the engine's: during a first-order `backward()` the VJPs get plain ndarrays and
+every primitive they call computes with NumPy directly, recording nothing (see
+autograd/primitive.py for the rule a VJP follows so that it runs on arrays and on Tensors).
 """
 
 import contextlib
+import threading
 
 
-class _state:
-    grad_enabled = True
-    raw = False
-    anomaly = False
-    clock = 0          # bumped by every in-place change; see Tensor._version
+class _Modes(threading.local):
+    """This thread's modes (class attributes are every new thread's defaults)."""
+    grad = True         # operations on tensors that require grad are recorded
+    arrays = False      # VJPs run on ndarrays; primitives called on arrays return arrays
+    anomaly = False     # NaN/inf in any forward or backward result raises AnomalyError
 
 
-class _DecoratorContext(contextlib.ContextDecorator):
-    """A context manager that sets grad mode on entry and restores it on exit."""
+modes = _Modes()
 
-    def __init__(self, enabled):
-        self.enabled = enabled
+
+class _Switch(contextlib.ContextDecorator):
+    """Set some modes of this thread on entry, restore them on exit (also as a decorator)."""
+
+    def __init__(self, **settings):
+        self.settings = settings
+        self.saved = []
 
     def __enter__(self):
-        self.prev = _state.grad_enabled
-        _state.grad_enabled = self.enabled
+        self.saved.append({k: getattr(modes, k) for k in self.settings})
+        for k, v in self.settings.items():
+            setattr(modes, k, v)
         return self
 
     def __exit__(self, *exc):
-        _state.grad_enabled = self.prev
+        for k, v in self.saved.pop().items():
+            setattr(modes, k, v)
         return False
 
     def _recreate_cm(self):
-        return type(self)(self.enabled)
+        return _Switch(**self.settings)
 
 
-class no_grad(_DecoratorContext):
+def modes_for_vjps(create_graph):
+    """The modes the engine runs VJPs in: on Tensors with grad on (create_graph), else on arrays."""
+    return _Switch(grad=bool(create_graph), arrays=not create_graph)
+
+
+def tensor_mode(grad):
+    """Run user code on Tensors (array mode off) with grad mode `grad`: hooks, Function.backward."""
+    return _Switch(grad=bool(grad), arrays=False)
+
+
+class no_grad(_Switch):
     """Context manager / decorator: operations inside record no graph (cheap inference, updates)."""
 
     def __init__(self):
-        super().__init__(False)
+        super().__init__(grad=False)
 
     def _recreate_cm(self):
         return no_grad()
 
 
-class enable_grad(_DecoratorContext):
+class enable_grad(_Switch):
     """Context manager / decorator: turn recording back on inside a `no_grad` block."""
 
     def __init__(self):
-        super().__init__(True)
+        super().__init__(grad=True)
 
     def _recreate_cm(self):
         return enable_grad()
 
 
-class set_grad_enabled(_DecoratorContext):
-    """Set grad mode to `mode`; works as a plain call, a context manager or a decorator."""
+class set_grad_enabled(_Switch):
+    """Set grad mode to `mode`: as a plain call (takes effect at once, like
+    torch.set_grad_enabled(False)), a context manager, or a decorator."""
 
     def __init__(self, mode):
-        super().__init__(bool(mode))
-        self.prev = _state.grad_enabled
-        _state.grad_enabled = self.enabled   # takes effect at once, as torch.set_grad_enabled(False)
+        super().__init__(grad=bool(mode))
+        self.saved.append({"grad": modes.grad})
+        modes.grad = bool(mode)
 
     def __enter__(self):
-        return self
+        return self                 # the switch happened in __init__; __exit__ restores it
 
     def __call__(self, fn):
-        _state.grad_enabled = self.prev      # as a decorator it switches only inside the calls
+        self.__exit__()             # as a decorator it switches only inside the calls
         return super().__call__(fn)
 
     def _recreate_cm(self):
-        return set_grad_enabled(self.enabled)
-
-    def __exit__(self, *exc):
-        _state.grad_enabled = self.prev
-        return False
+        return _Switch(grad=self.settings["grad"])
 
 
 def is_grad_enabled():
-    """True when operations are being recorded for differentiation."""
-    return _state.grad_enabled
+    """True when operations are being recorded for differentiation (in this thread)."""
+    return modes.grad
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Switch):
     """Raise at once when an op makes NaN or inf, forward or backward, naming where it was created."""
 
     def __init__(self, check_nan=True):
-        self.check_nan = check_nan
+        super().__init__(anomaly=bool(check_nan))
 
-    def __enter__(self):
-        self.prev = _state.anomaly
-        _state.anomaly = self.check_nan
-        return self
-
-    def __exit__(self, *exc):
-        _state.anomaly = self.prev
-        return False
+    def _recreate_cm(self):
+        return detect_anomaly(self.settings["anomaly"])
 
 
 def is_anomaly_enabled():
-    """True inside `detect_anomaly()`."""
-    return bool(_state.anomaly)
+    """True inside `detect_anomaly()` (in this thread)."""
+    return modes.anomaly

@@ -1,4 +1,4 @@
-"""How a primitive is declared and applied.
+"""How a primitive is declared and applied, and how a composite is marked.
 
 A primitive is a forward function on arrays plus one VJP per differentiable input:
 
@@ -12,30 +12,39 @@ A primitive is a forward function on arrays plus one VJP per differentiable inpu
 
 Arrays are positional arguments, metadata (axis, shape, ...) keyword arguments. A VJP gets the
 output cotangent `g`, the output `out`, the inputs and the keywords, and returns the cotangent
-of its input. VJPs are written with operators and autograd functions only, which makes them
-work on two kinds of value:
+of its input, possibly of a broadcast shape (the engine sums it down to the input's shape).
 
-- during `backward(create_graph=True)` they get Tensors, so the backward pass is recorded and
-  can be differentiated again;
-- otherwise the engine hands them plain arrays and every primitive called inside computes
-  directly with NumPy (`_state.raw`), so a first-order backward costs no graph bookkeeping.
+The rule every VJP follows: it is written with operators and autograd functions only (np.shape
+and np.ndim aside), never with NumPy functions on g, out or the inputs, because it runs on two
+kinds of value:
+- during a first-order backward the engine hands it plain arrays (array mode, see grad_mode):
+  every primitive it calls computes directly with NumPy and records nothing, so a first-order
+  backward costs no graph bookkeeping;
+- during `backward(create_graph=True)` it gets Tensors, so the backward pass is recorded and
+  can be differentiated again.
 
-A VJP may return a cotangent of a broadcast shape: the engine sums it down to the input's shape
-(the one place where broadcasting is undone) and checks the result.
+Applying a primitive records, on the Tensor it returns: the primitive, its inputs and keywords,
+the positions of the inputs that receive a gradient (`_parents`: those that require grad and
+have a VJP) and the clock tick of its making (`_seq`, which orders the graph, see graph.py).
 """
 
+import functools
 import inspect
 import os
+import re
 import sys
 import traceback
 
 import numpy as np
 
-from .grad_mode import _state
-from .tensor import Tensor
+from .grad_mode import modes
+from .tensor import Tensor, clock
 
 _new = object.__new__
+_tick = clock.tick
 _PASS = {float, int, bool, np.ndarray, np.float64, np.float32, np.float16, np.int64, np.bool_}
+# the positions that receive a gradient, for one or two inputs: shared constant tuples
+_FIRST, _SECOND, _BOTH, _NONE = (0,), (1,), (0, 1), ()
 
 
 class Primitive:
@@ -46,45 +55,42 @@ class Primitive:
     def __init__(self, fwd, name=None):
         self.fwd = fwd
         self.name = name or fwd.__name__
-        self.meta = _metadata_params(fwd)
+        self.n_arrays, self.array_names, self.meta_names = _parameters(fwd)
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
+        self.some_none = False    # True when some inputs have no VJP (where's condition)
         self.apply = _make_apply(self)
 
     def defvjp(self, *vjps):
         """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
         self.vjps = vjps
+        self.some_none = None in vjps
         return self.apply
 
     def defvjp_argnum(self, vjp):
         """Declare one VJP for any number of inputs: vjp(argnum, g, out, *inputs, **kw)."""
         self.vjps = _PerInput(vjp)
+        self.some_none = False
         return self.apply
 
     def __repr__(self):
         return f"<primitive {self.name}>"
 
 
-def _metadata_params(fwd):
-    """(number of array parameters, names of the metadata parameters after them), or None:
-    the parameters with defaults (axis, keepdims, ...) after the leading ones without, and the
-    keyword-only ones (`def reshape(x, *, shape)`: required metadata, never taken for an array)."""
+def _parameters(fwd):
+    """(number of array parameters, their names, the metadata names after them). Arrays are
+    the leading parameters without defaults; metadata are those with defaults (axis, ...) and
+    the keyword-only ones (`def reshape(x, *, shape)`: required, never taken for an array).
+    ufuncs and *args forwards take any number of arrays and no metadata by position."""
     try:
         params = list(inspect.signature(fwd).parameters.values())
-    except (TypeError, ValueError):         # ufuncs and builtins: arrays only
-        return None
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-        return None
+    except (TypeError, ValueError):
+        return sys.maxsize, (), ()
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return sys.maxsize, (), ()
     n = next((i for i, p in enumerate(params) if p.default is not p.empty
-              or p.kind == p.KEYWORD_ONLY), len(params))
-    return n, [p.name for p in params[n:]]
-
-
-def _as_keywords(prim, values, names):
-    """Metadata passed positionally, as the keywords they stand for."""
-    if len(values) > len(names):
-        raise TypeError(f"{prim.name}: takes at most {len(names)} argument(s) after the arrays "
-                        f"({', '.join(names) or 'none'}); got {len(values)}")
-    return dict(zip(names, values))
+              or p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)), len(params))
+    return n, tuple(p.name for p in params[:n]), tuple(
+        p.name for p in params[n:] if p.kind != p.VAR_KEYWORD)
 
 
 class _PerInput:
@@ -98,60 +104,136 @@ class _PerInput:
 
 
 def _make_apply(prim):
-    fwd = prim.fwd
-    n_arrays, meta_names = prim.meta or (sys.maxsize, ())
+    fwd, name, n_arrays = prim.fwd, prim.name, prim.n_arrays
+    if n_arrays == sys.maxsize:
+        n_arrays = -1               # any number of arrays: nothing to arrange
 
     def apply(*args, **kw):
-        if _state.raw:
-            return fwd(*args, **kw)
-        if len(args) > n_arrays:    # metadata given positionally (x.sum(0)): make it keywords
-            return apply(*args[:n_arrays], **_as_keywords(prim, args[n_arrays:], meta_names), **kw)
-        arrays = []
-        needs_grad = False
-        any_tensor = False
-        converted = False
-        for a in args:
-            if isinstance(a, Tensor):
-                any_tensor = True
-                arrays.append(a._data)
-                if a.requires_grad:
-                    needs_grad = True
-            elif type(a) in _PASS:
-                arrays.append(a)
+        if len(args) != n_arrays and n_arrays >= 0:
+            args, kw = _arrange(prim, args, kw)
+        if len(args) == 1:
+            x, = args
+            if isinstance(x, Tensor):
+                arrays = (x._data,)
+                parents = _FIRST if x.requires_grad else _NONE
+            elif modes.arrays:
+                return fwd(x, **kw)
             else:
-                arrays.append(np.asarray(a))
-                converted = True
-        if not any_tensor:          # all raw: build Tensors so dtypes follow the default
-            if not args:
-                raise TypeError(f"{prim.name}: needs at least one array argument")
-            return apply(*[Tensor(a) for a in arrays], **kw)
+                return apply(_as_tensor(x, name), **kw)
+        elif len(args) == 2:
+            x, y = args
+            tx, ty = isinstance(x, Tensor), isinstance(y, Tensor)
+            if tx and ty:
+                arrays = (x._data, y._data)
+                parents = ((_BOTH if y.requires_grad else _FIRST) if x.requires_grad
+                           else _SECOND if y.requires_grad else _NONE)
+            elif tx:
+                if type(y) not in _PASS:
+                    y = _as_constant(y, name)
+                    args = (x, y)
+                arrays = (x._data, y)
+                parents = _FIRST if x.requires_grad else _NONE
+            elif ty:
+                if type(x) not in _PASS:
+                    x = _as_constant(x, name)
+                    args = (x, y)
+                arrays = (x, y._data)
+                parents = _SECOND if y.requires_grad else _NONE
+            elif modes.arrays:
+                return fwd(x, y, **kw)
+            else:
+                return apply(_as_tensor(x, name), _as_tensor(y, name), **kw)
+        else:
+            args, arrays, parents = _classify(args, name)
+            if arrays is None:
+                return fwd(*args, **kw)
         try:
             out = fwd(*arrays, **kw)
         except (ValueError, TypeError, IndexError) as e:
-            raise _op_error(prim.name, e, arrays) from e
+            raise op_error(name, e, arrays) from e
         t = _new(Tensor)
         t._data = out
-        if needs_grad and _state.grad_enabled and prim.vjps is not None:
-            t.requires_grad = True
-            t._op = prim
-            t._inputs = args if not converted else tuple(
-                a if isinstance(a, Tensor) else arr for a, arr in zip(args, arrays))
-            t._kw = kw
-            t._stamp = _state.clock
+        if parents and modes.grad and prim.vjps is not None:
+            if prim.some_none:
+                parents = tuple(k for k in parents if prim.vjps[k] is not None)
+            t.requires_grad = bool(parents)
+            t._op, t._inputs, t._kw, t._parents, t._seq = prim, args, kw, parents, _tick()
         else:
             t.requires_grad = False
             t._op = None
-        if _state.anomaly:
+        if modes.anomaly:
             _check_forward(prim, t, arrays)
         return t
 
-    apply.__name__ = apply.__qualname__ = prim.name
+    apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = fwd.__doc__
     apply.__wrapped__ = fwd
     apply.primitive = prim
     apply.defvjp = prim.defvjp
     apply.defvjp_argnum = prim.defvjp_argnum
     return apply
+
+
+def _arrange(prim, args, kw):
+    """Arguments as (arrays by position, metadata by keyword): metadata given by position
+    (x.sum(0)) become keywords, arrays given by keyword (where(condition=c, x=a, y=b))
+    positions; a missing array is named."""
+    n = prim.n_arrays
+    if len(args) > n:
+        extra = args[n:]
+        if len(extra) > len(prim.meta_names):
+            raise TypeError(f"{prim.name}: takes at most {len(prim.meta_names)} argument(s) "
+                            f"after the arrays ({', '.join(prim.meta_names) or 'none'}); got "
+                            f"{len(extra)}")
+        clash = [m for m in prim.meta_names[:len(extra)] if m in kw]
+        if clash:
+            raise TypeError(f"{prim.name}: got multiple values for argument {clash[0]!r}")
+        return args[:n], {**dict(zip(prim.meta_names, extra)), **kw}
+    kw = dict(kw)
+    args = list(args)
+    for pname in prim.array_names[len(args):]:
+        if pname not in kw:
+            if not args and not kw:
+                raise TypeError(f"{prim.name}: needs at least one array argument")
+            raise TypeError(f"{prim.name}: missing the array argument {pname!r}")
+        args.append(kw.pop(pname))
+    return tuple(args), kw
+
+
+def _classify(args, name):
+    """For any number of inputs: (args, their arrays, positions requiring grad); arrays is None
+    when no input is a Tensor and the engine runs VJPs on arrays (compute directly)."""
+    if not any(isinstance(a, Tensor) for a in args):
+        if modes.arrays:
+            return args, None, ()
+        if not args:
+            raise TypeError(f"{name}: needs at least one array argument")
+        args = tuple(_as_tensor(a, name) for a in args)
+    else:
+        args = tuple(a if isinstance(a, Tensor) or type(a) in _PASS else _as_constant(a, name)
+                     for a in args)
+    arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+    parents = tuple(k for k, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
+    return args, arrays, parents
+
+
+def _as_constant(a, name):
+    """A non-Tensor argument as an array; a list that holds Tensors is refused, never silently
+    turned into a constant (its gradient would be lost)."""
+    if isinstance(a, (list, tuple)) and _has_tensor(a):
+        raise TypeError(f"{name}: got a {type(a).__name__} of Tensors; make one tensor of them "
+                        f"with autograd.stack([...]) (differentiable) and pass that")
+    return np.asarray(a)
+
+
+def _as_tensor(a, name):
+    """An argument of a call with no Tensor at all, as a constant Tensor of the default dtype."""
+    return Tensor(_as_constant(a, name))
+
+
+def _has_tensor(seq):
+    return any(_has_tensor(v) if isinstance(v, (list, tuple)) else isinstance(v, Tensor)
+               for v in seq)
 
 
 def primitive(fwd=None, *, name=None):
@@ -162,22 +244,54 @@ def primitive(fwd=None, *, name=None):
     return Primitive(fwd, name).apply
 
 
+# ---- composites -----------------------------------------------------------------------------
+
+_PREFIX = re.compile(r"^[A-Za-z_][\w.]*: ")
+
+
+def composite(fn=None, *, name=None):
+    """Decorator for a function composed of autograd ops (softmax, stack, ...): an error
+    raised inside names the function the user called, not the op deep inside that failed
+    ("softmax: axis 3 is out of bounds ...", not "logsumexp: ...")."""
+    if fn is None:
+        return lambda f: composite(f, name=name)
+    label = name or fn.__name__
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError, IndexError) as e:
+            msg = str(e)
+            if msg.startswith(f"{label}:"):
+                raise
+            msg = f"{label}: " + _PREFIX.sub("", msg, count=1)
+            raise _same_type(e, msg) from e
+
+    return call
+
+
+def _same_type(e, msg):
+    try:
+        return type(e)(msg)
+    except Exception:
+        return ValueError(msg)
+
+
 def shapes_of(arrays):
     """The shapes of the array arguments of an op, for error messages."""
     return ", ".join(str(np.shape(a)) for a in arrays)
 
 
-def _op_error(name, e, arrays):
-    """Re-raise a NumPy error from inside an op's forward with the op and input shapes named."""
+def op_error(name, e, arrays):
+    """A NumPy error from inside an op's forward, with the op and the input shapes named."""
     msg = str(e)
     if not msg.startswith(f"{name}:"):
         msg = f"{name}: {msg} (input shapes {shapes_of(arrays)})"
-    if isinstance(e, np.exceptions.AxisError):
-        return np.exceptions.AxisError(msg)
-    try:
-        return type(e)(msg)
-    except Exception:
-        return ValueError(msg)
+    return _same_type(e, msg)
+
+
+# ---- anomaly mode ---------------------------------------------------------------------------
 
 
 class AnomalyError(FloatingPointError):
@@ -204,15 +318,24 @@ def _user_frames():
 
 def _check_forward(op, t, arrays):
     t._trace = _user_frames()
-    if _all_finite(t._data):
+    if all_finite(t._data):
         return
-    if all(_all_finite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic, float))):
+    if all(all_finite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic, float))):
         kind = "NaN" if np.isnan(t._data).any() else "inf"
         raise AnomalyError(f"{op.name}: forward produced {kind} from finite inputs "
                            f"(input shapes {shapes_of(arrays)}). The op was created at:\n"
                            + creation_site(t))
 
 
-def _all_finite(a):
+def check_backward(op, t, k, gx):
+    """In anomaly mode: refuse a VJP result holding NaN or inf, naming the op and its site."""
+    data = np.asarray(gx._data if isinstance(gx, Tensor) else gx)
+    if not all_finite(data):
+        kind = "NaN" if np.isnan(data).any() else "inf"
+        raise AnomalyError(f"{op.name}: backward produced {kind} in the gradient of input {k} "
+                           f"(shape {data.shape}). The op was created at:\n" + creation_site(t))
+
+
+def all_finite(a):
     a = np.asarray(a)
     return not np.issubdtype(a.dtype, np.inexact) or bool(np.isfinite(a).all())

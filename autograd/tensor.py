@@ -6,17 +6,37 @@ made it. (Inside, a 0-d value is kept as a NumPy scalar in `_data`: NumPy comput
 several times faster, which is what makes graphs of 10^5 scalars affordable.) Scalars are 0-d Tensors: nothing is
 special-cased. The array-like parts of its interface (shape, ndim, reshape, sum(axis=...),
 ...) mirror NumPy's, so that composite functions work on Tensors and on plain arrays alike.
+
+Where to find things: this file holds the data, the gradient bookkeeping and the versioned
+in-place updates. The operators (`__mul__`, `__getitem__`, ...) and the NumPy-style methods
+(`t.sum()`, `t.reshape()`, ...) are the functions of `autograd.ops`, bound to Tensor by the one
+table in autograd/methods.py; NumPy's own functions (`np.exp(t)`, `np.sum(t)`) reach them
+through `__array_ufunc__` and `__array_function__` below.
 """
 
+import itertools
 import sys
+import warnings
 
 import numpy as np
 
-from .grad_mode import _state
+from .grad_mode import modes
 
 _new = object.__new__
 _FLOATS = (np.float16, np.float32, np.float64)
 _default = {"dtype": np.dtype(np.float64)}
+
+
+class clock:
+    """One counter dates every recorded op (`Tensor._seq`) and every in-place change
+    (`Tensor._version`): an input whose version is newer than a node was changed after the
+    node saved it. `last_change` lets the engine skip the check when nothing changed."""
+    tick = itertools.count(1).__next__
+    last_change = 0
+
+
+def _bump(t):
+    t._version = clock.last_change = clock.tick()
 
 
 def set_default_dtype(dtype):
@@ -41,6 +61,10 @@ def as_array(x):
 def _to_data(data, dtype):
     if isinstance(data, Tensor):
         data = data._data
+    elif isinstance(data, (list, tuple)) and _holds_graph(data):
+        warnings.warn("Tensor(...) of a list of tensors that require grad copies their values "
+                      "and drops the graph; use autograd.stack([...]) to keep gradients",
+                      UserWarning, stacklevel=3)
     try:
         arr = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as e:
@@ -55,18 +79,28 @@ def _to_data(data, dtype):
     return arr[()] if arr.ndim == 0 else arr
 
 
+def _holds_graph(seq):
+    """True when a (nested) list or tuple holds a Tensor that requires grad."""
+    return any(_holds_graph(v) if isinstance(v, (list, tuple)) else
+               isinstance(v, Tensor) and v.requires_grad for v in seq)
+
+
 class Tensor:
     """An n-d array (0-d for scalars) that records the operations it takes part in."""
 
     # Every op sets the slots; the rarely set attributes live in a per-instance __dict__ made
     # on first use, with the class-level defaults below (a cheaper Tensor per operation).
-    __slots__ = ("_data", "requires_grad", "_op", "_inputs", "_kw", "_stamp", "__dict__",
-                 "__weakref__")
+    # _op, _inputs, _kw: the primitive that made this tensor and its arguments; _parents: the
+    # positions of the inputs that receive a gradient; _seq: the clock tick of its making.
+    __slots__ = ("_data", "requires_grad", "_op", "_inputs", "_kw", "_parents", "_seq",
+                 "__dict__", "__weakref__")
     _grad = None
     name = None
     _version = 0
     _hooks = None
     _trace = None
+    _retains = False
+    _warned_grad = False
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self._data = _to_data(data, dtype)
@@ -87,8 +121,11 @@ class Tensor:
 
     @data.setter
     def data(self, value):
+        """Replace the values (`p.data -= lr * p.grad` works); bumps the version, so a graph
+        that saved the old values refuses to backpropagate instead of using the new ones."""
         value = np.asarray(as_array(value))
         self._data = value[()] if value.ndim == 0 else value
+        _bump(self)
 
     shape = property(lambda self: self._data.shape, doc="Tuple of axis lengths, as in NumPy.")
     ndim = property(lambda self: self._data.ndim, doc="Number of axes (0 for a scalar).")
@@ -96,13 +133,13 @@ class Tensor:
     dtype = property(lambda self: self._data.dtype, doc="The NumPy dtype of the data.")
     is_leaf = property(lambda self: self._op is None,
                        doc="True unless the tensor was computed by a recorded operation.")
+    retains_grad = property(lambda self: self._retains,
+                            doc="True when backward keeps .grad on this non-leaf (retain_grad()).")
     op = property(lambda self: self._op, doc="The primitive that made this tensor, or None.")
     inputs = property(lambda self: self._inputs if self._op is not None else (),
                       doc="The positional inputs of `op`: Tensors, or arrays for constants.")
     op_kwargs = property(lambda self: self._kw if self._op is not None else {},
                          doc="The keyword arguments (axis, shape, ...) `op` was called with.")
-    T = property(lambda self: transpose(self), doc="The axes reversed, as ndarray.T.")
-
     def _set_grad(self, g):
         if g is not None and not isinstance(g, Tensor):
             raise TypeError(f"grad: must be a Tensor or None; got a {type(g).__name__}")
@@ -111,7 +148,16 @@ class Tensor:
                              f"tensor of shape {self.shape}")
         self._grad = g
 
-    grad = property(lambda self: self._grad, _set_grad,
+    def _get_grad(self):
+        if self._grad is None and self._op is not None and not self._retains \
+                and not self._warned_grad:
+            self._warned_grad = True
+            warnings.warn("The .grad of a tensor that is not a leaf is not kept by backward(); "
+                          "call .retain_grad() on it before backward() to keep it, or use "
+                          "autograd.grad(out, tensor)", UserWarning, stacklevel=2)
+        return self._grad
+
+    grad = property(_get_grad, _set_grad,
                     doc="The accumulated gradient (a Tensor of this shape), or None.")
 
     def __repr__(self):
@@ -142,16 +188,42 @@ class Tensor:
         arr = np.asarray(self._data, dtype=dtype)
         return arr.copy() if copy else arr
 
+    # NumPy functions of Tensors, filled by autograd/methods.py: {np function: autograd's}
+    numpy_functions = {}
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """NumPy ufuncs meet Tensors as autograd ops: np.exp(t), ndarray * t, np.float64(2) + t
-        are recorded like autograd.exp(t), ...; other ufuncs and ufunc methods are refused."""
-        op = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
+        are recorded like autograd.exp(t), ...; other ufuncs and ufunc methods are refused.
+        Writing into an ndarray (`arr -= t`, out=arr) computes on the values, unrecorded."""
+        out = kwargs.get("out")
+        if method == "__call__" and out is not None and set(kwargs) == {"out"} and not any(
+                isinstance(o, Tensor) for o in out):
+            return ufunc(*[as_array(x) for x in inputs], out=out)
+        op = Tensor.numpy_functions.get(ufunc) if method == "__call__" and not kwargs else None
         if op is None:
             call = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
             extra = f" with {', '.join(kwargs)}=" if kwargs else ""
             raise TypeError(f"np.{call}{extra} is not supported on Tensors; use the autograd "
                             f"function of that name, or t.numpy() for a plain array")
         return op(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """NumPy's functions (np.sum, np.where, np.concatenate, np.linalg.norm, ...) meet
+        Tensors as the autograd function of the same name, recorded and differentiable;
+        a function autograd does not have is refused with what to call instead."""
+        name = ("np.linalg." if func.__module__.startswith("numpy.linalg") else "np.") + \
+            func.__name__
+        op = Tensor.numpy_functions.get(func)
+        if op is None:
+            raise TypeError(f"{name} is not supported on Tensors: chainrule has no "
+                            f"differentiable version of it; call it on t.numpy() for a plain "
+                            f"array (no gradient)")
+        kwargs = dict(kwargs)
+        for unsupported in ("out", "where", "initial", "dtype"):
+            if kwargs.pop(unsupported, None) is not None:
+                raise TypeError(f"{name}(..., {unsupported}=...) is not supported on Tensors; "
+                                f"call autograd.{func.__name__} without it")
+        return op(*args, **kwargs)
 
     def __len__(self):
         if self.ndim == 0:
@@ -176,8 +248,17 @@ class Tensor:
                              f"scalars; got shape {self.shape}")
         return self._data.item()
 
-    __float__ = lambda self: float(self.item())
-    __int__ = lambda self: int(self.item())
+    def __float__(self):
+        if self.size != 1:
+            raise TypeError(f"float(): only one-element tensors can be converted to a Python "
+                            f"float; got shape {self.shape}")
+        return float(self._data)
+
+    def __int__(self):
+        if self.size != 1:
+            raise TypeError(f"int(): only one-element tensors can be converted to a Python "
+                            f"int; got shape {self.shape}")
+        return int(self._data)
 
     def __index__(self):
         """An integer tensor of one element as a Python int (range(t), lst[t], slices)."""
@@ -222,16 +303,12 @@ class Tensor:
             t.name = self.name
         return t
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see engine.backward)."""
-        from .engine import backward
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                 inputs=inputs)
-
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
         if self._op is not None:
-            self._add_hook(_RETAIN)
+            self._retains = True
+            if self._hooks is None:
+                self._hooks = []        # the engine looks at _hooks to find tensors to settle
 
     def register_hook(self, hook):
         """Call `hook(grad)` with the gradient flowing into this tensor; a non-None result
@@ -245,12 +322,11 @@ class Tensor:
     def _add_hook(self, hook):
         if self._hooks is None:
             self._hooks = []
-        if hook is not _RETAIN or hook not in self._hooks:
-            self._hooks.append(hook)
+        self._hooks.append(hook)
 
     # ---- in-place updates (versioned) ----------------------------------------------------
     def _check_inplace(self, opname):
-        if self.requires_grad and _state.grad_enabled:
+        if self.requires_grad and modes.grad:
             kind = "a leaf tensor" if self._op is None else "a tensor"
             raise RuntimeError(f"{opname}: {kind} that requires grad cannot be changed in place "
                                "while grad mode is on; wrap the update in autograd.no_grad()")
@@ -270,11 +346,14 @@ class Tensor:
                 raise ValueError(f"{opname}: a value of shape {new.shape} does not fit a tensor "
                                  f"of shape {self.shape}") from None
             fresh = False
+        if not np.can_cast(new.dtype, old.dtype, "same_kind"):
+            raise TypeError(f"{opname}: a value of dtype {new.dtype} cannot be stored in a "
+                            f"tensor of dtype {old.dtype} without losing information; convert "
+                            f"the tensor first (t.astype({new.dtype.name}))")
         if not fresh or new.dtype != old.dtype:
             new = new.astype(old.dtype, copy=True)
         self._data = new[()] if new.ndim == 0 else new
-        _state.clock += 1
-        self._version = _state.clock
+        _bump(self)
         return self
 
     def _update_(self, ufunc, other, opname):
@@ -286,8 +365,7 @@ class Tensor:
                 and np.can_cast(np.result_type(old, other), old.dtype, "same_kind")):
             self._check_inplace(opname)
             ufunc(old, other, out=old)
-            _state.clock += 1
-            self._version = _state.clock
+            _bump(self)
             return self
         return self._set_(ufunc(old, other), opname, fresh=True)
 
@@ -319,7 +397,12 @@ class Tensor:
 
     def fill_(self, value):
         """Set every element to `value`, in place."""
-        return self._set_(np.full(self._data.shape, value, dtype=self._data.dtype), "fill_", True)
+        if isinstance(value, Tensor):
+            value = value.item()
+        if not isinstance(value, (int, float, bool, np.number, np.bool_)):
+            raise TypeError(f"fill_: the value must be a number; got {type(value).__name__} "
+                            f"{value!r}")
+        return self._set_(np.full(self._data.shape, value), "fill_", True)
 
     def zero_(self):
         """Set every element to 0, in place."""
@@ -330,50 +413,35 @@ class Tensor:
         return self._set_(np.clip(self._data, min, max), "clamp_", True)
 
     def __setitem__(self, index, value):
-        _refuse_grad(value, "__setitem__")
+        """t[index] = value, in place (versioned, not recorded)."""
+        _refuse_grad(value, "Tensor.__setitem__")
+        self._check_inplace("Tensor.__setitem__")
         new = np.array(self._data, copy=True)
-        new[_index_data(index)] = as_array(value)
-        self._set_(new, "__setitem__", True)
+        value = as_array(value)
+        try:
+            new[index_data(index)] = value
+        except (IndexError, ValueError, TypeError) as e:
+            raise type(e)(f"Tensor.__setitem__: {e} (tensor shape {self.shape}, value shape "
+                          f"{np.shape(value)})") from None
+        self._set_(new, "Tensor.__setitem__", True)
 
-    # ---- operators -----------------------------------------------------------------------
-    # (the forward operators are the primitives themselves, bound in _attach_methods)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return subtract(self, other)
-    def __rsub__(self, other): return subtract(other, self)
-    def __rmul__(self, other): return multiply(other, self)
-    def __rtruediv__(self, other): return divide(other, self)
-    def __rpow__(self, other): return power(other, self)
-    def __rmatmul__(self, other): return matmul(other, self)
-    def __pos__(self): return self
-    def __getitem__(self, index): return getitem(self, index=_index_data(index))
-
-    # ---- methods with NumPy's signatures -------------------------------------------------
-    def reshape(self, *shape):
-        """The same data in a new shape; accepts reshape(2, 3) and reshape((2, 3))."""
-        return reshape(self, shape=shape[0] if len(shape) == 1 else shape)
-
-    def view(self, *shape):
-        """Alias of reshape (PyTorch's name)."""
-        return self.reshape(*shape)
-
-    def transpose(self, *axes):
-        """Permute the axes (reversed when none given); accepts transpose(1, 0) or ((1, 0))."""
-        return transpose(self, axes=axes[0] if len(axes) == 1 else (axes or None))
-
-    def permute(self, *axes):
-        """Permute the axes (PyTorch's name for transpose with axes)."""
-        return transpose(self, axes=axes[0] if len(axes) == 1 else axes)
+    # Augmented assignment updates in place (p -= lr * g under no_grad), never rebinds p to
+    # a new tensor; in grad mode a tensor that requires grad refuses, as sub_ does.
+    def __iadd__(self, other): return self.add_(other)
+    def __isub__(self, other): return self.sub_(other)
+    def __imul__(self, other): return self.mul_(other)
+    def __itruediv__(self, other): return self.div_(other)
 
 
 def _refuse_grad(value, opname):
     """In-place updates are not recorded: a value requiring grad would lose its gradient."""
-    if isinstance(value, Tensor) and value.requires_grad and _state.grad_enabled:
+    if isinstance(value, Tensor) and value.requires_grad and modes.grad:
         raise RuntimeError(f"{opname}: the value requires grad, but in-place updates are not "
                            "differentiable; compute the result out of place (autograd.where, "
                            "concatenate, +, ...) or wrap the update in autograd.no_grad()")
 
 
-def _index_data(index):
+def index_data(index):
     """Replace Tensors inside an index by their arrays (masks, integer arrays)."""
     if isinstance(index, Tensor):
         return index._data
@@ -396,33 +464,10 @@ class _HookHandle:
         self._hook = None           # a second remove() must not take another registration
 
 
-def _RETAIN(grad):
-    """Marker hook: keep the gradient on a non-leaf tensor (see retain_grad)."""
-    return None
-
-
-def _attach_methods():
-    """Expose autograd.ops as Tensor methods (t.exp(), t.sum(axis=0), ...) and operators."""
-    from . import ops
-    for name in ops.METHODS:
-        setattr(Tensor, name, getattr(ops, name))      # functions and primitives both bind self
-    for dunder, name in [("add", "add"), ("mul", "multiply"), ("truediv", "divide"),
-                         ("pow", "power"), ("matmul", "matmul"), ("neg", "negative"),
-                         ("abs", "absolute"), ("eq", "equal"), ("ne", "not_equal"),
-                         ("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
-                         ("ge", "greater_equal")]:
-        setattr(Tensor, f"__{dunder}__", getattr(ops, name))
-    _UFUNC_OPS.update({getattr(np, n): getattr(ops, n) for n in (
-        "add", "subtract", "multiply", "divide", "power", "negative", "matmul", "exp", "log",
-        "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "absolute", "sign", "maximum",
-        "minimum", "square", "equal", "not_equal", "less", "less_equal", "greater",
-        "greater_equal")})
-
-
-_UFUNC_OPS = {}
-
-
-from .ops import (add, subtract, multiply, divide, power, matmul, getitem,  # noqa: E402
-                  reshape, transpose)
-
-_attach_methods()
+def wrap(data):
+    """A Tensor around an array or NumPy scalar, without copying or checking (no grad): how the
+    engine and the transforms hand results back. Part of the small internal API (with
+    `as_array`, `index_data`, `clock`) that modules outside the core may use."""
+    t = _new(Tensor)
+    t._data, t.requires_grad, t._op = data, False, None
+    return t

@@ -22,10 +22,11 @@ The strategies (`shapes`, `broadcastable_shapes`, `tensors`) need hypothesis, im
 when they are used, so `gradcheck` works without it.
 """
 
+import warnings
+
 import numpy as np
 
-from .engine import grad as _grad
-from .functional import _vjp as _tensor_vjp
+from . import functional
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -55,8 +56,12 @@ def _prepare(inputs, where):
         else:
             args.append(x)
     if not checked:
-        raise ValueError(f"{where}: none of the {len(args)} inputs is checked; give at least one "
-                         "Tensor with requires_grad=True or a floating array/float")
+        kinds = ", ".join(f"input {i} is a {type(x).__name__}"
+                          + (f" of dtype {x.dtype}" if hasattr(x, "dtype") else "")
+                          for i, x in enumerate(args))
+        raise ValueError(f"{where}: none of the {len(args)} inputs is checked ({kinds}). "
+                         "Checked inputs are Tensors with requires_grad=True, floating NumPy "
+                         "arrays and Python floats; make a list into one with np.array(...)")
     return args, checked
 
 
@@ -84,15 +89,22 @@ def _with(args, i, data):
     return new
 
 
-def _vjp(outs, wrt, cotangents):
-    """Σ_k cotangent_kᵀ · d out_k / d wrt, for each tensor in `wrt`, as float64 arrays."""
-    pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
-    if not pairs:
-        return [np.zeros(x.shape) for x in wrt]
-    got = _grad([o for o, _ in pairs], wrt, grad_outputs=[Tensor(c, dtype=o.dtype) for o, c in pairs],
-                allow_unused=True)
-    return [np.zeros(x.shape) if g is None else np.asarray(g.data, dtype=np.float64)
-            for g, x in zip(got, wrt)]
+def _linear_map(fn, args, checked, where):
+    """fn's floating outputs at args, and pull(cotangents) -> Σ_k cotangent_kᵀ ∂out_k/∂x for
+    each checked input x (Tensors): one forward pass, then any number of VJPs. Checked inputs
+    given as Tensors that require grad stay connected (gradgradcheck differentiates pull)."""
+    def of_checked(*xs):
+        full = list(args)
+        for i, x in zip(checked, xs):
+            full[i] = x
+        return _outputs(fn, full, where)
+
+    outs, vjp_fn = functional.vjp(of_checked, *[args[i] for i in checked])
+    return list(outs), lambda cotangents: vjp_fn(list(cotangents))
+
+
+def _arrays(tensors):
+    return [np.asarray(t.data, dtype=np.float64) for t in tensors]
 
 
 # ---- the checks -----------------------------------------------------------------------------
@@ -105,8 +117,17 @@ def _fail(where, i, x, k, o_shape, msg):
 
 def _check_full(fn, args, checked, eps, atol, rtol, where):
     """Compare the whole Jacobian of every output with respect to every checked input."""
-    with enable_grad():
-        outs = _outputs(fn, args, where)
+    outs, pull = _linear_map(fn, [a.data if k in checked else a for k, a in enumerate(args)],
+                             checked, where)
+    analytic = {}                                   # (input, output) -> rows: output elements
+    for k, o in enumerate(outs):
+        rows = {i: np.zeros((o.size, args[i].size)) for i in checked}
+        for r in range(o.size):
+            cot = [np.zeros(p.shape) for p in outs]
+            cot[k].reshape(-1)[r] = 1.0
+            for i, gi in zip(checked, _arrays(pull(cot))):
+                rows[i][r] = gi.reshape(-1)
+        analytic.update({(i, k): m for i, m in rows.items()})
     for i in checked:
         x = args[i].data
         flat = np.array(x, dtype=np.float64).reshape(-1)
@@ -120,14 +141,7 @@ def _check_full(fn, args, checked, eps, atol, rtol, where):
             for k in range(len(outs)):
                 numeric[k][:, j] = ((hi[k] - lo[k]) / (2 * eps)).reshape(-1)
         for k, o in enumerate(outs):
-            analytic = np.zeros((o.size, flat.size))
-            for r in range(o.size):
-                onehot = np.zeros(o.size)
-                onehot[r] = 1.0
-                cot = [onehot.reshape(o.shape) if m == k else np.zeros(p.shape)
-                       for m, p in enumerate(outs)]
-                analytic[r] = _vjp(outs, [args[i]], cot)[0].reshape(-1)
-            _compare(analytic, numeric[k], atol, rtol, lambda msg: _fail(
+            _compare(analytic[i, k], numeric[k], atol, rtol, lambda msg: _fail(
                 where, i, args[i], k, o.shape, msg), o.shape, x.shape)
 
 
@@ -149,17 +163,17 @@ def _compare(analytic, numeric, atol, rtol, fail, o_shape, x_shape):
 
 def _check_fast(fn, args, checked, eps, atol, rtol, rng, where):
     """Compare vᵀJu for random unit-scale u (per input) and v (per output)."""
-    with enable_grad():
-        outs = _outputs(fn, args, where)
+    outs, pull = _linear_map(fn, [a.data if k in checked else a for k, a in enumerate(args)],
+                             checked, where)
     vs = [rng.standard_normal(o.shape) for o in outs]
-    for i in checked:
+    for n, i in enumerate(checked):
         x = np.array(args[i].data, dtype=np.float64)
         u = rng.standard_normal(x.shape)
         hi = _values(fn, _with(args, i, x + eps * u), where)
         lo = _values(fn, _with(args, i, x - eps * u), where)
         for k, (o, v) in enumerate(zip(outs, vs)):
             cot = [v if m == k else np.zeros(p.shape) for m, p in enumerate(outs)]
-            analytic = float(np.sum(_vjp(outs, [args[i]], cot)[0] * u))
+            analytic = float(np.sum(_arrays(pull(cot))[n] * u))
             numeric = float(np.sum(v * (hi[k] - lo[k])) / (2 * eps))
             if not abs(analytic - numeric) <= atol + rtol * abs(numeric):
                 _fail(where, i, args[i], k, o.shape,
@@ -168,13 +182,14 @@ def _check_fast(fn, args, checked, eps, atol, rtol, rng, where):
                       f"find the worst element")
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=None):
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False, seed=0):
     """Check fn's autograd gradients against central differences in float64; True or raise.
 
     inputs: a sequence (or a single Tensor/array/float); see the module doc for which are
     checked. An entry passes when |analytic - numerical| <= atol + rtol·|numerical|.
     fast=True compares one random projection vᵀJu per input and output instead of the full
-    Jacobian (cost: two forward and one backward pass per input); `seed` seeds u and v.
+    Jacobian (cost: two forward and one backward pass per input); `seed` seeds u and v (the
+    same vectors, and so the same message, on every run unless you change it).
     """
     return _check(fn, inputs, eps, atol, rtol, fast, seed, "gradcheck")
 
@@ -190,11 +205,13 @@ def _check(fn, inputs, eps, atol, rtol, fast, seed, where):
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, fast=False,
-                  seed=None):
+                  seed=0):
     """Check second derivatives: gradcheck of x, v ↦ vᵀ ∂fn/∂x (built with create_graph=True).
 
     grad_outputs (the v, one per floating output) are random normal unless given; they are
-    checked as inputs too, as in PyTorch. Other arguments as for gradcheck.
+    checked as inputs too, as in PyTorch; `seed` makes them the same on every run. Other
+    arguments as for gradcheck. A failure message includes the engine's warnings, such as a
+    backward that returned a plain array (not differentiable again).
     """
     args, checked = _prepare(inputs, "gradgradcheck")
     rng = np.random.default_rng(seed)
@@ -212,11 +229,19 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     n = len(args)
 
     def first_grads(*xs):
-        a = list(xs[:n])
-        outs = _outputs(fn, a, "gradgradcheck")
-        return _tensor_vjp(outs, [a[i] for i in checked], xs[n:], create_graph=True)
+        return _linear_map(fn, list(xs[:n]), checked, "gradgradcheck")[1](xs[n:])
 
-    return _check(first_grads, args + vs, eps, atol, rtol, fast, seed, "gradgradcheck")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return _check(first_grads, args + vs, eps, atol, rtol, fast, seed, "gradgradcheck")
+        except AssertionError as e:
+            failure = e
+    notes = sorted({str(w.message) for w in caught})
+    if notes:
+        raise AssertionError(f"{failure}\nWarnings while differentiating: "
+                             + "; ".join(notes)) from None
+    raise failure
 
 
 # ---- hypothesis strategies ------------------------------------------------------------------

@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 
-from ..primitive import primitive
+from ..grad_mode import modes
+from ..primitive import composite, primitive
 from ..tensor import Tensor
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -73,10 +74,11 @@ def power(x, p):
 
 
 def _power_vjp_x(g, out, x, p):
-    "p·x^(p-1); exactly 0 for a constant p = 0 (no 0·inf at x = 0 in higher derivatives)"
-    if isinstance(p, (int, float)) and p == 0:
-        return g * 0
-    return g * p * x ** (p - 1)
+    """p·x^(p-1), exactly 0 where p = 0: where x = 0 too, x^(p-1) is evaluated at x = 1, so
+    there is no 0·inf (and, the exponent being a power's again, none at higher orders)"""
+    if isinstance(p, (int, float)):
+        return g * 0 if p == 0 else g * p * x ** (p - 1)
+    return g * p * where((p == 0) * (x == 0), 1.0, x) ** (p - 1)
 
 
 power.defvjp(_power_vjp_x,
@@ -258,19 +260,39 @@ minimum.defvjp(lambda g, out, x, y: g * _share(y, x),
                lambda g, out, x, y: g * _share(x, y))
 
 
-@primitive
-def where(condition, x, y):
+@primitive(name="where")
+def _where(condition, x, y):
     "x where condition, else y; the gradient follows the chosen branch"
     return np.where(condition, x, y)[()]
 
 
-where.defvjp(None,
-             lambda g, out, c, x, y: where(c, g, 0.0),
-             lambda g, out, c, x, y: where(c, 0.0, g))
+_where.defvjp(None,
+              lambda g, out, c, x, y: _where(c, g, 0.0),
+              lambda g, out, c, x, y: _where(c, 0.0, g))
 
 
+def where(condition, x=None, y=None):
+    """x where condition, else y (differentiable in x and y); with the condition alone, the
+    indices where it holds, as np.where(condition) (integer tensors, no gradient)"""
+    if x is None and y is None:
+        return tuple(Tensor(i, dtype=i.dtype) for i in np.nonzero(np.asarray(condition.data if isinstance(
+            condition, Tensor) else condition)))
+    if x is None or y is None:
+        raise TypeError("where: give both x and y, or neither (np.where's one-argument form)")
+    return _where(condition, x, y)
+
+
+def _bound(v, which):
+    if v is None or isinstance(v, (Tensor, np.ndarray, int, float, np.number)):
+        return v
+    raise TypeError(f"clip: {which} must be a number, an array or a Tensor; got "
+                    f"{type(v).__name__} {v!r}")
+
+
+@composite
 def clip(x, a_min=None, a_max=None):
     "x limited to [a_min, a_max]; gradient 1 inside (bounds included), 0 outside"
+    a_min, a_max = _bound(a_min, "a_min"), _bound(a_max, "a_max")
     if a_min is not None:
         x = where(x < a_min, a_min, x)
     if a_max is not None:
@@ -295,6 +317,10 @@ def astype(x, dtype):
     dtype = np.dtype(dtype)
     if isinstance(x, Tensor) and dtype.kind not in "fc":
         return Tensor(x.data.astype(dtype), dtype=dtype)
+    if dtype.kind == "c" and isinstance(x, Tensor) and x.requires_grad and modes.grad:
+        raise TypeError(f"astype: chainrule differentiates real values only, so a tensor that "
+                        f"requires grad cannot become {dtype}; use x.detach().astype(...) for "
+                        f"a constant")
     return _cast(x, dtype=dtype)
 
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..primitive import primitive
+from ..primitive import composite, primitive
 from .elementwise import exp, sqrt, where
 from .shape import concatenate, getitem, normalize_axes, reshape
 
@@ -62,15 +62,33 @@ def sum_to(x, shape):
     return reshape(sum(x, axis=axes, keepdims=True), shape=shape)
 
 
+@composite
+def tile(x, reps):
+    "x repeated as a block (np.tile), composed from reshape and broadcast_to"
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    if any(not isinstance(r, (int, np.integer)) or r < 0 for r in reps):
+        raise ValueError(f"reps must be non-negative integers; got {reps!r}")
+    shape = np.shape(x)
+    n = len(shape) if len(shape) > len(reps) else len(reps)     # (max is the autograd one here)
+    shape = (1,) * (n - len(shape)) + shape
+    reps = (1,) * (n - len(reps)) + reps
+    interleaved = tuple(v for pair in zip((1,) * n, shape) for v in pair)
+    target = tuple(v for pair in zip(reps, shape) for v in pair)
+    y = broadcast_to(reshape(x, shape=interleaved), shape=target)
+    return reshape(y, shape=tuple(r * s for r, s in zip(reps, shape)))
+
+
 # ---- means and moments ----------------------------------------------------------------------
 
 
+@composite
 def mean(x, axis=None, keepdims=False):
     "Σ x / n over axis"
     n = _count(np.shape(x), axis, "mean")
     return sum(x, axis=axis, keepdims=keepdims) / n
 
 
+@composite
 def var(x, axis=None, ddof=0, keepdims=False):
     "Σ (x - mean)² / (n - ddof) over axis (NumPy's default ddof=0)"
     n = _count(np.shape(x), axis, "var")
@@ -78,10 +96,13 @@ def var(x, axis=None, ddof=0, keepdims=False):
     return sum(d * d, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
+@composite
 def std(x, axis=None, ddof=0, keepdims=False):
-    "√var"
-    _count(np.shape(x), axis, "std")          # so that a bad axis is reported as std's
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """√var, with gradient 0 where var = 0 (a constant, a length-1 axis): the value is
+    identically 0 there, and √ is never evaluated at 0, so no 0·inf, at any order"""
+    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    positive = v > 0
+    return where(positive, sqrt(where(positive, v, 1.0)), 0.0)
 
 
 # ---- products -------------------------------------------------------------------------------
@@ -103,6 +124,7 @@ def _prod_axis(x, axis):
     return x
 
 
+@composite
 def prod(x, axis=None, keepdims=False):
     "Π x over axis, composed from multiply"
     shape = np.shape(x)
@@ -175,15 +197,17 @@ def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
 logsumexp.defvjp(_logsumexp_vjp)
 
 
+@composite
 def softmax(x, axis=-1):
     "exp(x) / Σ exp(x) along axis, as exp(x - logsumexp(x))"
     return exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
+@composite
 def log_softmax(x, axis=-1):
     "x - logsumexp(x) along axis"
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
-__all__ = ["sum", "broadcast_to", "sum_to", "mean", "var", "std", "prod", "max", "min", "amax",
+__all__ = ["sum", "broadcast_to", "sum_to", "tile", "mean", "var", "std", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax"]

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..primitive import primitive
+from ..primitive import composite, primitive
 
 
 def normalize_axes(axis, ndim, opname):
@@ -95,6 +95,26 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
+@primitive
+def copy(x):
+    "a copy of x with its own memory; d/dx = 1"
+    return np.array(x, copy=True)[()]
+
+
+copy.defvjp(lambda g, out, x: g)
+
+
+@primitive
+def gradient_copy(g, x):
+    """a copy of the gradient g of x that is part of the graph through x with derivative zero:
+    a gradient constant in x (relu's, sum's) still differentiates again, to zeros (as in JAX)"""
+    return np.array(g, copy=True)[()]
+
+
+gradient_copy.defvjp(lambda g2, out, g, x: g2,
+                     lambda g2, out, g, x: g2 * 0)
+
+
 # ---- indexing -------------------------------------------------------------------------------
 
 
@@ -136,28 +156,21 @@ def flip(x, axis=None):
                                   for i in range(ndim)))
 
 
+@composite
 def repeat(x, repeats, axis=None):
     "each element repeated (np.repeat), composed from getitem with an integer index"
     if axis is None:
         x, axis = flatten(x), 0
     shape = np.shape(x)
     axis = normalize_axes(axis, len(shape), "repeat")[0]
-    idx = np.repeat(np.arange(shape[axis]), repeats)
+    counts = np.asarray(repeats)
+    counts = counts.astype(np.intp) if counts.size == 0 else counts
+    if counts.dtype.kind not in "iu" or (counts < 0).any() or counts.ndim > 1 or (
+            counts.ndim == 1 and counts.shape[0] not in (1, shape[axis])):
+        raise ValueError(f"repeats must be a non-negative integer or one per element along "
+                         f"axis {axis} ({shape[axis]} of them) of shape {shape}; got {repeats!r}")
+    idx = np.repeat(np.arange(shape[axis]), counts)
     return getitem(x, index=(slice(None),) * axis + (idx,))
-
-
-def tile(x, reps):
-    "x repeated as a block (np.tile), composed from reshape and broadcast_to"
-    from .reductions import broadcast_to
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
-    shape = np.shape(x)
-    n = max(len(shape), len(reps))
-    shape = (1,) * (n - len(shape)) + shape
-    reps = (1,) * (n - len(reps)) + reps
-    interleaved = tuple(v for pair in zip((1,) * n, shape) for v in pair)
-    target = tuple(v for pair in zip(reps, shape) for v in pair)
-    y = broadcast_to(reshape(x, shape=interleaved), shape=target)
-    return reshape(y, shape=tuple(r * s for r, s in zip(reps, shape)))
 
 
 # ---- joining and splitting ------------------------------------------------------------------
@@ -186,6 +199,7 @@ def concatenate(tensors, axis=0):
     return _concatenate(*tensors, axis=axis)
 
 
+@composite
 def stack(tensors, axis=0):
     "tensors joined along a new axis, composed from expand_dims and concatenate"
     tensors = list(tensors)
@@ -244,5 +258,5 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     return _pad(x, pad_width=tuple(widths), constant_values=constant_values)
 
 
-__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
-           "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
+__all__ = ["copy", "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
+           "getitem", "untake", "flip", "repeat", "concatenate", "stack", "split", "pad"]

@@ -90,7 +90,8 @@ def _gradients(graph, mode):
         raise ValueError(f"draw: grads must be 'auto', 'stored', 'pass' or None; got {mode!r}")
     if mode is None:
         return {}
-    stored = {id(t): np.asarray(t.grad.data) for t in graph.order if t.grad is not None}
+    stored = {id(t): np.asarray(t.grad.data) for t in graph.order
+              if (t.is_leaf or t.retains_grad) and t.grad is not None}
     run = mode == "pass" or (mode == "auto" and graph.leaf_grads)
     if not run:
         return stored

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tensor import Tensor
-from ._graph import inputs_of, local_derivative
+from .. import graph as _walk
+from ._graph import local_derivative
 from ._render import Digraph
 
 FIELDS = ("name", "value", "grad", "shape", "dtype")
@@ -122,8 +123,8 @@ def _plain(v):
 def op_label(t, width=24):
     """The text of an operation node: the op's symbol and its plain keyword arguments, shortened
     (None and False, the defaults such as axis=None and keepdims=False, are left out)."""
-    name = SYMBOLS.get(t._op.name, t._op.name)
-    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t._kw.items())
+    name = SYMBOLS.get(t.op.name, t.op.name)
+    kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
                    if _plain(v) and v is not None and v is not False)
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
@@ -139,16 +140,16 @@ def modules(graph, opts):
     for i in topological(graph):
         t = graph.order[i]
         m = opts.module_of(t.name)
-        if m is None and t._op is not None:
+        if m is None and t.op is not None:
             direct, other = set(), []
-            ins = [x for x in inputs_of(t) if isinstance(x, Tensor)]
+            ins = [x for x in t.inputs if isinstance(x, Tensor)]
             if ins and all(graph.index.get(id(x)) in pure for x in ins):
                 owners = {found[graph.index[id(x)]] for x in ins}
                 if len(owners) == 1:
                     found[i] = owners.pop()
                     pure.add(i)
                     continue
-            for x in inputs_of(t):
+            for x in t.inputs:
                 if not (isinstance(x, Tensor) and x.requires_grad):
                     continue
                 own = opts.module_of(x.name)
@@ -165,30 +166,14 @@ def modules(graph, opts):
                 m = other[0]
         if m is not None:
             found[i] = m
-            if t._op is None:
+            if t.op is None:
                 pure.add(i)
     return found
 
 
 def topological(graph):
     """Numbers of the drawn tensors, inputs before the tensors computed from them."""
-    out, done = [], set()
-    for start in range(len(graph.order)):
-        stack = [(start, False)]
-        while stack:
-            i, expanded = stack.pop()
-            if expanded:
-                out.append(i)
-                continue
-            if i in done:
-                continue
-            done.add(i)
-            stack.append((i, True))
-            for x in inputs_of(graph.order[i]):
-                j = graph.index.get(id(x))
-                if j is not None and j not in done:
-                    stack.append((j, False))
-    return out
+    return sorted(range(len(graph.order)), key=lambda i: _walk.made_at(graph.order[i]))
 
 
 def _cell(lines, attrs=""):
@@ -275,7 +260,7 @@ def build(graph, opts, grads, name="autograd", state=None):
             opts.lines(grads[key], "grad") if key in grads else None)
         attrs = {"shape": "plain"}
         fill = "white" if t.requires_grad else "#eeeeee"
-        if t._op is None and t.requires_grad:
+        if t.op is None and t.requires_grad:
             fill = "#eef4fb"
         if bounds is not None and key in grads:
             fill, font, word = band(grads[key], bounds)
@@ -290,13 +275,13 @@ def build(graph, opts, grads, name="autograd", state=None):
         cell_color = "black" if current is not None and key != current else None
         attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table, cell_color)
         node(i, f"t{i}", attrs)
-        if t._op is None:
+        if t.op is None:
             continue
         o = f"o{i}"
         node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
                     "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3", "margin": "0.04,0.02"})
         edge(shown(i, o), shown(i, f"t{i}"), {})
-        for k, x in enumerate(inputs_of(t)):
+        for k, x in enumerate(t.inputs):
             j = graph.index.get(id(x))
             if not isinstance(x, Tensor):
                 c = f"c{i}_{k}"
@@ -307,7 +292,7 @@ def build(graph, opts, grads, name="autograd", state=None):
                 continue
             if j is None:
                 continue
-            e = {"weight": "2"} if x._op is None else {}   # the computation's spine: straight
+            e = {"weight": "2"} if x.op is None else {}   # the computation's spine: straight
             if opts.derivatives and member.get(i) not in collapsed:
                 d = local_derivative(t, k)
                 if d is not None:
@@ -350,7 +335,7 @@ def _module_node(m, graph, member, opts):
     n_ops, params = 0, []
     for i in sorted(i for i, mm in member.items() if mm == m):
         t = graph.order[i]
-        if t._op is not None:
+        if t.op is not None:
             n_ops += 1
         elif t.name is not None:
             rest = t.name[len(m) + 1:] if t.name.startswith(m + ".") else t.name

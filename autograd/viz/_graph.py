@@ -5,12 +5,10 @@ work. Tensors are numbered in breadth-first order from the roots, inputs in posi
 the same computation always gets the same ids, which makes the DOT source deterministic.
 """
 
-from collections import deque
-
 import numpy as np
 
-from ..engine import _backprop
-from ..grad_mode import _state
+from .. import graph as _walk
+from ..engine import backprop, contribution
 from ..tensor import Tensor
 
 
@@ -32,31 +30,19 @@ class Graph:
         self.limits = ", ".join(f"{k}={v}" for k, v in (("max_nodes", max_nodes),
                                                        ("max_depth", max_depth)) if v is not None)
         self.order, self.index, self.cut = [], {}, {}
-        seen = set()
-        queue = deque()
-        for r in roots:
-            if id(r) not in seen:
-                seen.add(id(r))
-                queue.append((r, 0))
         n_total = 0
         self.leaf_grads = False     # does any leaf reachable from the roots have a .grad?
-        while queue:
-            t, depth = queue.popleft()
+        for t, depth in _walk.breadth_first(roots):
             n_total += 1
-            if t._op is None and t.grad is not None:
+            if not _walk.is_node(t) and t.grad is not None:
                 self.leaf_grads = True
-            keep = ((max_nodes is None or len(self.order) < max_nodes)
-                    and (max_depth is None or depth <= max_depth))
-            if keep:
+            if ((max_nodes is None or len(self.order) < max_nodes)
+                    and (max_depth is None or depth <= max_depth)):
                 self.index[id(t)] = len(self.order)
                 self.order.append(t)
-            for x in inputs_of(t):
-                if isinstance(x, Tensor) and id(x) not in seen:
-                    seen.add(id(x))
-                    queue.append((x, depth + 1))
         self.n_total = n_total
         for i, t in enumerate(self.order):
-            n_cut = sum(1 for x in inputs_of(t) if isinstance(x, Tensor) and id(x) not in self.index)
+            n_cut = sum(1 for x in t.inputs if isinstance(x, Tensor) and id(x) not in self.index)
             if n_cut:
                 self.cut[i] = n_cut
 
@@ -64,36 +50,20 @@ class Graph:
         return len(self.order)
 
 
-def inputs_of(t):
-    """The recorded inputs of t (Tensors and constants); () for a leaf."""
-    return t._inputs if t._op is not None else ()
-
-
 def local_derivative(t, k):
     """d t / d (input k) for a one-element t and input, from the op's own VJP with g = 1
     (so it is whatever the engine multiplies along that edge); None where it is not a number."""
-    x = t._inputs[k]
-    vjps = t._op.vjps
-    if (not isinstance(x, Tensor) or not x.requires_grad or vjps[k] is None
-            or t.size != 1 or x.size != 1):
+    x = t.inputs[k]
+    if (not any(j == k for j, _ in _walk.parents(t)) or t.size != 1 or x.size != 1):
         return None
-    args = [a.data if isinstance(a, Tensor) else a for a in t._inputs]
-    saved = _state.raw
-    _state.raw = True
-    try:
-        d = vjps[k](np.ones_like(t.data), t.data, *args, **t._kw)
-    finally:
-        _state.raw = saved
-    return float(np.sum(d))
+    return float(np.sum(contribution(t, k, np.ones_like(t.data))))
 
 
 def gradient_pass(roots, trace=None, caller="backprop_steps"):
     """Run one backward pass of the engine from the one-element `roots` (seeded with ones) and
     return {id(tensor): gradient array} for every tensor it reached, in processing order.
-
-    The pass leaves the user's state alone: no `.grad` is written (accumulate=False) and the
-    tensors' hooks are set aside for its duration (a `retain_grad()` hook would otherwise add
-    to `.grad`, and user hooks would run twice)."""
+    `trace`, a list, receives (tensor, gradient, [(input, contribution, already had one)]) per
+    step. The pass leaves the user's state alone: no `.grad` is written and no hook runs."""
     for r in roots:
         if r.size != 1:
             raise ValueError(f"{caller}: the roots must have one element each; got shape "
@@ -101,22 +71,16 @@ def gradient_pass(roots, trace=None, caller="backprop_steps"):
         if not r.requires_grad:
             raise RuntimeError(f"{caller}: a root does not require grad, so there is no "
                                "backward pass to show")
-    hooked = []
-    seen, stack = set(), list(roots)
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if t._hooks:
-            hooked.append((t, t._hooks))
-            t._hooks = None
-        stack.extend(x for x in inputs_of(t) if isinstance(x, Tensor))
     trace = [] if trace is None else trace
-    try:
-        _backprop(list(roots), [np.ones_like(r.data) for r in roots], False, accumulate=False,
-                  trace=trace)
-    finally:
-        for t, hooks in hooked:
-            t._hooks = hooks
+    reached = set()
+
+    def step(t, g):
+        sent = []
+        for k, x in _walk.parents(t):
+            sent.append((x, Tensor(contribution(t, k, g.data)), id(x) in reached))
+            reached.add(id(x))
+        trace.append((t, g, sent))
+
+    backprop(list(roots), [np.ones_like(r.data) for r in roots], accumulate=False, hooks=False,
+             on_step=step)
     return {id(t): np.asarray(g.data) for t, g, _ in trace}

@@ -1,6 +1,6 @@
 """Backprop step by step: one picture per step of the engine's pass, and ways to show them.
 
-The frames come from a pass of the engine itself (`_backprop` with a trace), so their order is
+The frames come from a pass of the engine itself (`backprop` with a step hook), so their order is
 the real processing order. That pass writes no `.grad` and skips hooks (see gradient_pass):
 making the frames leaves the user's tensors as they were, and the frames show the gradients of
 one pass, whatever `.grad` holds from earlier calls.
@@ -57,10 +57,10 @@ def frames_for(graph, opts):
             text[key] = opts.lines(gp, "grad")
             if received[key] < expected[key]:
                 text[key][-1] += " (so far)"
-        what = (f"sends its gradient through '{t._op.name}' to {len(sent)} input(s)"
-                if t._op is not None else "is a leaf: its gradient is complete")
+        what = (f"sends its gradient through '{t.op.name}' to {len(sent)} input(s)"
+                if t.op is not None else "is a leaf: its gradient is complete")
         who = (t.name if t.name is not None
-               else f"the result of '{t._op.name}'" if t._op is not None else "a leaf")
+               else f"the result of '{t.op.name}'" if t.op is not None else "a leaf")
         title = f"backprop step {k + 1} of {len(trace)}: {who} {what}"
         states.append({"grads": {**partial, **done}, "text": text, "current": id(t), "hot": {id(x) for x, _, _ in sent},
                        "marks": marks, "title": title})

@@ -262,3 +262,65 @@ def test_a_saved_tensor_changed_in_place_by_a_hook_during_backward_is_caught():
     y.register_hook(bump)
     with pytest.raises(RuntimeError, match="changed in place"):
         y.sum().backward()
+
+
+# ---- second derivatives of piecewise-linear functions (issue 9, item 5) ---------------------
+PIECEWISE = {
+    "relu": lambda x: ag.relu(x).sum(),
+    "abs": lambda x: ag.abs(x).sum(),
+    "maximum": lambda x: ag.maximum(x, 0.5).sum(),
+    "minimum": lambda x: ag.minimum(x, 0.5).sum(),
+    "clip": lambda x: ag.clip(x, -1.0, 1.0).sum(),
+    "max": lambda x: ag.max(x),
+    "min": lambda x: ag.min(x, axis=0).sum(),
+    "sum": lambda x: x.sum(),
+    "linear": lambda x: (3 * x).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE))
+def test_second_derivative_of_a_piecewise_linear_function_is_zero(name):
+    x = Tensor([1.5, -2.0, 0.25], requires_grad=True)
+    (g,) = ag.grad(PIECEWISE[name](x), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, np.zeros(3))
+
+
+def test_backward_create_graph_leaves_a_differentiable_grad_for_piecewise_linear():
+    x = Tensor([1.5, -2.0], requires_grad=True)
+    ag.relu(x).sum().backward(create_graph=True)
+    g = x.grad
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+# ---- each .grad owns its memory (issue 9, item 9) -------------------------------------------
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grads_do_not_share_memory_and_are_writable(create_graph):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward(create_graph=create_graph)
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.data *= 0.5
+    np.testing.assert_array_equal(y.grad.data, [1.0, 1.0])
+    gx, gy = ag.grad((x + y).sum(), [x, y], create_graph=create_graph)
+    assert gx is not gy and not np.shares_memory(gx.data, gy.data)
+
+
+def test_broadcast_gradient_is_an_ordinary_writable_array():
+    b = Tensor(np.zeros(3), requires_grad=True)
+    (Tensor(np.ones((4, 3))) + b).sum().backward()
+    b.grad.data[0] = 7.0
+    np.testing.assert_array_equal(b.grad.data, [7.0, 4.0, 4.0])
+
+
+# ---- complex outputs are refused (issue 9, item 10) ------------------------------------------
+def test_backward_of_a_complex_output_is_refused():
+    x = Tensor(1.0, requires_grad=True)
+    with pytest.raises(TypeError, match="complex128 without a gradient|cannot become complex128"):
+        (x * 1).astype(np.complex128)
+    c = x.detach().astype(np.complex128)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        c.backward()

@@ -159,3 +159,38 @@ def test_vjp_of_wrong_shape_is_caught_by_the_engine():
     bad.defvjp(lambda g, out, x: ag.concatenate([g, g]))
     with pytest.raises(ValueError, match=r"bad_shape.*\(4,\).*\(2,\)"):
         bad(leaf(2)).sum().backward()
+
+
+# ---- errors name the function the user called (issue 9, item 16) -----------------------------
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda x: ag.softmax(x, axis=3), np.exceptions.AxisError, r"^softmax: axis 3"),
+    (lambda x: ag.log_softmax(x, axis=3), np.exceptions.AxisError, r"^log_softmax: axis 3"),
+    (lambda x: ag.stack([x, x], axis=5), np.exceptions.AxisError, r"^stack: axis 5"),
+    (lambda x: ag.tile(x, -1), ValueError, r"^tile: reps must be non-negative"),
+    (lambda x: ag.repeat(x, [1, 2, 3]), ValueError, r"^repeat: repeats must be"),
+    (lambda x: ag.clip(x, "a"), TypeError, r"^clip: a_min must be a number"),
+    (lambda x: Tensor([1.0]).fill_("a"), TypeError, r"^fill_: the value must be a number"),
+    (lambda x: x.detach().__setitem__(5, 1.0), IndexError, r"^Tensor.__setitem__: index 5"),
+    (lambda x: x.detach().__setitem__(slice(None), np.ones(3)), ValueError,
+     r"^Tensor.__setitem__: .*shape \(3,\).*tensor shape \(2,\)"),
+    (lambda x: float(x), TypeError, r"^float\(\): only one-element tensors"),
+    (lambda x: ag.where(x > 1, x), TypeError, r"^where: give both x and y, or neither"),
+])
+def test_errors_name_the_function_called(call, error, pattern):
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(error, match=pattern):
+        call(x)
+
+
+def test_where_supports_numpy_one_argument_form_and_keywords():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (idx,) = ag.where(x > 1.5)
+    assert idx.dtype.kind == "i" and idx.tolist() == [1, 2]
+    y = ag.where(condition=x > 1.5, x=x, y=-x)
+    y.sum().backward()
+    assert y.tolist() == [-1.0, 2.0, 3.0] and x.grad.tolist() == [-1.0, 1.0, 1.0]
+
+
+def test_a_primitive_missing_an_array_argument_names_it():
+    with pytest.raises(TypeError, match="maximum: missing the array argument 'y'"):
+        ag.maximum(Tensor([1.0]))

@@ -293,3 +293,34 @@ def test_function_saving_an_intermediate_tensor_backpropagates():
     s = 1 / (1 + np.exp(-x.data))
     np.testing.assert_allclose(x.grad.data, s + x.data * s * (1 - s), rtol=1e-10)
     assert gradcheck(SiLUFromIntermediate.apply, [Tensor(rng.standard_normal(4), requires_grad=True)])
+
+
+# ---- checkpoint: partial derivatives, first and second order (issue 9, item 1) -------------
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_checkpoint_does_not_count_a_closed_over_leaf_twice(create_graph):
+    w = Tensor(1.5, requires_grad=True)
+    x = Tensor(0.5, requires_grad=True)
+    y = ag.checkpoint(lambda t: ag.sin(t * w), x * w)
+    dx, dw = ag.grad(y, [x, w], create_graph=create_graph)
+    c = np.cos(0.5 * 1.5 * 1.5)
+    assert float(dx) == pytest.approx(c * 1.5 * 1.5)
+    assert float(dw) == pytest.approx(c * 2 * 0.5 * 1.5)        # d/dw sin(x w²) = cos · 2xw
+
+
+def test_checkpoint_second_derivatives_match_the_plain_segment():
+    def seg(t, w):
+        return ag.tanh(t * w) * w
+
+    def run(use_checkpoint, x, w):
+        u = x * w
+        y = ag.checkpoint(lambda t: seg(t, w), u) if use_checkpoint else seg(u, w)
+        return y.sum()
+
+    x0, w0 = np.array([0.3, -0.7]), np.array([1.2, 0.4])
+    results = []
+    for use in (False, True):
+        x, w = Tensor(x0, requires_grad=True), Tensor(w0, requires_grad=True)
+        gx, gw = ag.grad(run(use, x, w), [x, w], create_graph=True)
+        results.append([h.data for h in ag.grad((gx * gx).sum() + gw.sum(), [x, w])])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

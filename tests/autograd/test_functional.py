@@ -261,3 +261,23 @@ def test_keyword_arguments_pass_through_undifferentiated(transform, expect):
     value, g = F.value_and_grad(f)(np.array([1.0, 2.0]), scale=5.0)
     assert float(value) == 45.0 and g.tolist() == [15.0, 60.0]
     assert float(F.grad(F.grad(lambda x, k=1.0: x ** 3 * k))(1.0, k=5.0)) == 30.0
+
+
+# ---- Hessian blocks for several arguments (issue 9, item 14) ---------------------------------
+def test_hessian_with_a_tuple_of_argnums_returns_the_nested_blocks():
+    def f(a, b):
+        return (a * b * b).sum() + (a ** 3).sum()
+
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    H = F.hessian(f, argnums=(0, 1))(a, b)
+    assert len(H) == 2 and all(len(row) == 2 for row in H)
+    np.testing.assert_allclose(H[0][0].data, np.diag(6 * a))
+    np.testing.assert_allclose(H[0][1].data, np.diag(2 * b))
+    np.testing.assert_allclose(H[1][0].data, np.diag(2 * b))
+    np.testing.assert_allclose(H[1][1].data, np.diag(2 * a))
+
+
+def test_jacfwd_of_a_tuple_output_gives_one_block_per_output():
+    J = F.jacfwd(lambda x: (x * 2, (x * x).sum()))(np.array([1.0, 3.0]))
+    np.testing.assert_allclose(J[0].data, 2 * np.eye(2))
+    np.testing.assert_allclose(J[1].data, [2.0, 6.0])

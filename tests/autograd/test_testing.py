@@ -174,3 +174,43 @@ def test_unknown_preset():
 def test_gradgradcheck_failures_name_gradgradcheck():
     with pytest.raises(AssertionError, match="^gradgradcheck: "):
         gradgradcheck(_sin_with_frozen_derivative(), [X], seed=0)
+
+
+# ---- gradgradcheck says why a backward is not differentiable (issue 9, item 18) ------------
+class _ArrayBackwardCube(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g.data * 3 * x.data ** 2          # a plain array: right, but not differentiable
+
+
+def test_gradgradcheck_explains_a_backward_that_returns_a_plain_array():
+    x = np.array([0.5, -1.5])
+    assert gradcheck(_ArrayBackwardCube.apply, [x])
+    with pytest.raises(AssertionError, match=r"(?s)gradgradcheck: gradient mismatch.*"
+                                             r"_ArrayBackwardCube: the VJP \(backward\) for "
+                                             r"input 0 returned a plain array"):
+        gradgradcheck(_ArrayBackwardCube.apply, [x])
+
+
+def test_gradgradcheck_is_reproducible_by_default():
+    def wrong(x):
+        return _ArrayBackwardCube.apply(x)
+
+    messages = []
+    for _ in range(2):
+        with pytest.raises(AssertionError) as info:
+            gradgradcheck(wrong, [np.array([0.5, -1.5, 2.0])])
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_a_list_input_gets_a_message_saying_what_is_accepted():
+    with pytest.raises(ValueError, match=r"input 0 is a list.*Tensors with requires_grad=True, "
+                                         r"floating NumPy arrays and Python floats"):
+        gradcheck(lambda x: x, [[1.0, 2.0]])

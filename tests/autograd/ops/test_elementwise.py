@@ -280,3 +280,23 @@ def test_astype_to_int_is_a_constant():
     y = x.astype(np.int64)
     assert y.dtype == np.int64 and not y.requires_grad
     np.testing.assert_array_equal(y.data, [1, -2])
+
+
+# ---- power with zeros in the exponent (issue 9, item 2) ----------------------------------------
+def test_power_with_a_zero_exponent_at_zero_has_finite_gradients():
+    x = ag.Tensor([0., 1.], requires_grad=True)
+    (x.reshape(2, 1) ** ag.Tensor(np.arange(4.))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1., 6.])        # d/dx (1 + x + x² + x³)
+
+
+def test_power_second_derivative_with_integer_exponents_at_zero():
+    x = ag.Tensor([0., 2.], requires_grad=True)
+    p = ag.Tensor([[0.], [1.], [2.], [3.]])
+    (g,) = ag.grad((x ** p).sum(), x, create_graph=True)
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [2., 2. + 6. * 2.])  # d² (1 + x + x² + x³) = 2 + 6x
+
+
+def test_power_gradient_with_an_exponent_array():
+    assert gradcheck(lambda x: x ** np.array([0., 1., 2.5]), [np.array([0.5, 1.5, 2.0])])
+    assert gradgradcheck(lambda x: x ** np.array([0., 1., 2.5]), [np.array([0.5, 1.5, 2.0])])

@@ -209,3 +209,22 @@ def test_logsumexp_of_nothing_is_minus_infinity():
     """log Σ over an empty axis is log 0 = -inf (as scipy and PyTorch), not an error."""
     got = ag.logsumexp(ag.zeros(2, 0), axis=1)
     np.testing.assert_array_equal(got.data, [-np.inf, -np.inf])
+
+
+# ---- std where the variance is 0 (issue 9, item 3) --------------------------------------------
+@pytest.mark.parametrize("data, axis", [([1., 1., 1.], None), ([[1., 2.]], 0), ([[3.]], 1)])
+def test_std_of_a_constant_has_zero_gradients_to_second_order(data, axis):
+    x = ag.Tensor(data, requires_grad=True)
+    s = ag.std(x, axis=axis).sum()
+    assert float(s) == 0.0
+    (g,) = ag.grad(s, x, create_graph=True)
+    np.testing.assert_array_equal(g.data, np.zeros_like(x.data))
+    (h,) = ag.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, np.zeros_like(x.data))
+
+
+def test_std_away_from_constant_still_matches_numpy_and_differences():
+    x = np.array([[1., 2., 4.], [0., -1., 3.]])
+    np.testing.assert_allclose(ag.std(ag.Tensor(x), axis=1).data, np.std(x, axis=1))
+    assert gradcheck(lambda t: ag.std(t, axis=1), [x])
+    assert gradgradcheck(lambda t: ag.std(t, axis=1), [x])

@@ -1,0 +1,107 @@
+"""Tensor's operators and methods, in one table, and the NumPy functions that reach autograd's.
+
+tensor.py defines the data and the bookkeeping; the arithmetic lives in autograd.ops, which
+is built on tensor.py, so the operators are bound here, after both exist: `t * u` is
+`ops.multiply(t, u)`, `t.sum(axis=0)` is `ops.sum(t, axis=0)`. Primitives bind directly (no
+wrapper: an operator costs one call); reflected operators swap their arguments.
+"""
+
+import importlib.util
+
+import numpy as np
+
+from . import creation, engine, ops
+from .tensor import Tensor, index_data
+
+# operator -> autograd function
+OPERATORS = {
+    "__add__": ops.add, "__sub__": ops.subtract, "__mul__": ops.multiply,
+    "__truediv__": ops.divide, "__pow__": ops.power, "__matmul__": ops.matmul,
+    "__neg__": ops.negative, "__abs__": ops.absolute,
+    "__eq__": ops.equal, "__ne__": ops.not_equal, "__lt__": ops.less, "__le__": ops.less_equal,
+    "__gt__": ops.greater, "__ge__": ops.greater_equal,
+    "__radd__": lambda self, other: ops.add(other, self),
+    "__rsub__": lambda self, other: ops.subtract(other, self),
+    "__rmul__": lambda self, other: ops.multiply(other, self),
+    "__rtruediv__": lambda self, other: ops.divide(other, self),
+    "__rpow__": lambda self, other: ops.power(other, self),
+    "__rmatmul__": lambda self, other: ops.matmul(other, self),
+    "__pos__": lambda self: self,
+    "__getitem__": lambda self, index: ops.getitem(self, index=index_data(index)),
+}
+
+
+def _reshape(self, *shape):
+    """The same data in a new shape; accepts reshape(2, 3) and reshape((2, 3))."""
+    return ops.reshape(self, shape=shape[0] if len(shape) == 1 else shape)
+
+
+def _transpose(self, *axes):
+    """Permute the axes (reversed when none given); accepts transpose(1, 0) or ((1, 0))."""
+    return ops.transpose(self, axes=axes[0] if len(axes) == 1 else (axes or None))
+
+
+def _permute(self, *axes):
+    """Permute the axes (PyTorch's name for transpose with axes)."""
+    return ops.transpose(self, axes=axes[0] if len(axes) == 1 else axes)
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward)."""
+    engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                    inputs=inputs)
+
+
+# method -> function whose first argument is the tensor (ops.METHODS adds the NumPy-named ones)
+METHODS = {"reshape": _reshape, "view": _reshape, "transpose": _transpose, "permute": _permute,
+           "T": property(ops.transpose, doc="The axes reversed, as ndarray.T."),
+           "backward": _backward}
+
+# NumPy functions that only read values (no tensor comes out): they get the plain arrays
+READ_ONLY = ["shape", "ndim", "size", "result_type", "can_cast", "allclose", "isclose",
+             "array_equal", "array_equiv", "may_share_memory", "shares_memory", "iscomplexobj",
+             "isrealobj", "count_nonzero", "nonzero", "argwhere", "flatnonzero", "array_repr",
+             "array_str", "array2string", "min_scalar_type", "save", "savez", "savetxt"]
+
+
+def _values(x):
+    if isinstance(x, Tensor):
+        return x.numpy()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values(v) for v in x)
+    return x
+
+
+def _on_values(func):
+    def read(*args, **kwargs):
+        return func(*_values(args), **{k: _values(v) for k, v in kwargs.items()})
+    return read
+
+
+def numpy_functions():
+    """{NumPy function or ufunc: what it does on Tensors}: autograd's function of the same name
+    (np.linalg.X: autograd.linalg.X), or the function itself on the values for READ_ONLY."""
+    table = {}
+    linalg = (importlib.import_module("autograd.linalg")
+              if importlib.util.find_spec("autograd.linalg") else None)
+    for namespace, source in ((np, creation), (np, ops), (np.linalg, linalg)):
+        if source is None:
+            continue
+        for name in getattr(source, "__all__", dir(source)):
+            fn = getattr(namespace, name, None)
+            if callable(fn) and not name.startswith("_") and (
+                    isinstance(fn, np.ufunc) or hasattr(fn, "_implementation")):
+                table[fn] = getattr(source, name)
+    table.update({getattr(np, n): _on_values(getattr(np, n)) for n in READ_ONLY})
+    return table
+
+
+def attach():
+    """Bind the table to Tensor (run once, when autograd is imported)."""
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for name in ops.METHODS:
+        setattr(Tensor, name, getattr(ops, name))      # functions and primitives both bind self
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)
+    Tensor.numpy_functions.update(numpy_functions())

@@ -1,0 +1,98 @@
+"""The engine's modes are per thread (issue 9, item 8): no_grad in one thread never stops
+another from recording, and two threads train two models to the same numbers as alone."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Tensor
+
+
+def train(seed, steps=60, barrier=None):
+    """A small least-squares fit by hand-written SGD, every step under no_grad for the update."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((16, 3)), rng.standard_normal(16)
+    w = Tensor(np.zeros(3), requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        if barrier is not None:
+            barrier.wait()                  # interleave the two threads step by step
+        loss = ((Tensor(x) @ w - y) ** 2).mean()
+        w.grad = None
+        loss.backward()
+        with ag.no_grad():
+            w -= 0.1 * w.grad
+        losses.append(float(loss))
+    return w.data.copy(), losses
+
+
+def test_two_threads_train_to_the_same_numbers_as_alone():
+    alone = [train(1), train(2)]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(i):
+        results[i] = train(i + 1, barrier=barrier)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for (wa, la), (wb, lb) in zip(alone, results):
+        np.testing.assert_array_equal(wa, wb)
+        assert la == lb
+    assert ag.is_grad_enabled()
+
+
+def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
+    inside, recorded = threading.Event(), {}
+    done = threading.Event()
+
+    def quiet():
+        with ag.no_grad():
+            inside.set()
+            done.wait(5)
+
+    t = threading.Thread(target=quiet)
+    t.start()
+    inside.wait(5)
+    x = Tensor(2.0, requires_grad=True)
+    recorded["y"] = (x * x).requires_grad
+    done.set()
+    t.join()
+    assert recorded["y"] and ag.is_grad_enabled()
+
+
+def test_modes_start_at_their_defaults_in_a_new_thread():
+    seen = {}
+    with ag.no_grad(), ag.detect_anomaly():
+        t = threading.Thread(target=lambda: seen.update(grad=ag.is_grad_enabled(),
+                                                        anomaly=ag.is_anomaly_enabled()))
+        t.start()
+        t.join()
+    assert seen == {"grad": True, "anomaly": False}
+
+
+def test_set_grad_enabled_as_a_call_a_context_and_a_decorator():
+    ag.set_grad_enabled(False)
+    assert not ag.is_grad_enabled()
+    ag.set_grad_enabled(True)
+    with ag.set_grad_enabled(False):
+        assert not ag.is_grad_enabled()
+    assert ag.is_grad_enabled()
+
+    @ag.set_grad_enabled(False)
+    def f():
+        return ag.is_grad_enabled()
+
+    assert ag.is_grad_enabled() and f() is False and ag.is_grad_enabled()
+
+
+def test_a_mode_is_restored_when_an_exception_passes_through():
+    with pytest.raises(ZeroDivisionError):
+        with ag.no_grad():
+            1 / 0
+    assert ag.is_grad_enabled()
