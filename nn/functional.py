@@ -237,20 +237,32 @@ def huber_loss(input, target, delta=1.0):
     return 0.5 * small * small + delta * (a - small)
 
 
+_BCE_FLOOR = 1e-12          # PyTorch's floor on p(1 - p) in BCE's gradient
+
+
 def _log_clamped(p):
-    """log p, clamped at -100 as PyTorch's BCE does, so p = 0 gives a finite loss."""
-    ok = p > math.exp(-100)
-    return ag.where(ok, ag.log(ag.where(ok, p, 1.0)), -100.0)
+    """log p of an array, clamped at -100 as PyTorch's BCE does (log 0 gives -100)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(p), -100.0)
 
 
 @_pointwise("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None):
-    """-(t·log p + (1 - t)·log(1 - p)) for probabilities p = input, logs clamped at -100."""
+    """-(t·log p + (1 - t)·log(1 - p)) for probabilities p = input, logs clamped at -100; the
+    gradient is PyTorch's (p - t)/max(p(1 - p), 1e-12), finite at p = 0 and 1."""
     p = as_array(input)
     if np.any((p < 0) | (p > 1)):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for raw scores")
-    loss = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))
+    inner = p * (1 - p) >= _BCE_FLOOR
+    q = ag.where(inner, input, 0.5)
+    exact = -(target * ag.log(q) + (1 - target) * ag.log1p(-q))
+    # near 0 and 1: the clamped value plus a zero whose gradient is (p - t)/1e-12
+    d = input - as_array(target)
+    ramp = d * d * (0.5 / _BCE_FLOOR)
+    edge = (-(target * _log_clamped(p) + (1 - target) * _log_clamped(1 - p))
+            + (ramp - as_array(ramp)))
+    loss = ag.where(inner, exact, edge)
     return loss if weight is None else loss * weight
 
 
