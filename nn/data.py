@@ -58,7 +58,7 @@ class DataLoader:
     from autograd's `manual_seed` generator), so runs repeat exactly.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False, seed=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, "

@@ -229,8 +229,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay:
     g ← ∇ + λp; b ← μb + (1-τ)g (b₁ = g); g ← g + μb (Nesterov) or b; p ← p - ηg."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False,
-                 weight_decay=0.0, maximize=False):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       nesterov=nesterov, weight_decay=weight_decay,
                                       maximize=maximize))

@@ -142,7 +142,7 @@ def _cases():
     return {
         "mse": (lambda a, k=None, **kw: F.mse_loss(a, t, **kw), x, d ** 2),
         "l1": (lambda a, **kw: F.l1_loss(a, t, **kw), x, np.abs(d)),
-        "huber": (lambda a, **kw: F.huber_loss(a, t, 0.5, **kw), x,
+        "huber": (lambda a, **kw: F.huber_loss(a, t, delta=0.5, **kw), x,
                   np.where(np.abs(d) <= 0.5, 0.5 * d ** 2, 0.5 * (np.abs(d) - 0.25))),
         "bce": (lambda a, **kw: F.binary_cross_entropy(a, b, **kw), p,
                 -(b * np.log(p) + (1 - b) * np.log(1 - p))),
@@ -316,7 +316,7 @@ def test_class_loss_modules():
     assert nn.MultiMarginLoss()(z, cls).item() == F.multi_margin_loss(z, cls).item()
     y = np.sign(rng.normal(size=(5, 3)))
     assert nn.HingeLoss()(z, y).item() == F.hinge_loss(z, y).item()
-    assert nn.PerceptronLoss(reduction="sum")(z, y).item() == F.perceptron_loss(z, y, "sum").item()
+    assert nn.PerceptronLoss(reduction="sum")(z, y).item() == F.perceptron_loss(z, y, reduction="sum").item()
     assert nn.BCELoss()(F.sigmoid(z), (y > 0) * 1.0).item() == \
         F.binary_cross_entropy(F.sigmoid(z), (y > 0) * 1.0).item()
 
