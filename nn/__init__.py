@@ -17,5 +17,5 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
                      MSELoss, MultiMarginLoss, NLLLoss, PerceptronLoss)
 from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
-from .serialization import load, save
+from .serialization import FileFormatError, load, save
 from .train import EarlyStopping, History, fit
