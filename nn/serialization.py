@@ -143,7 +143,8 @@ def _sniff(f):
 
 
 def _npy_header(fh, name, held):
-    """Parse a .npy header (versions 1.0, 2.0, 3.0): (shape, dtype, fortran_order)."""
+    """Parse a .npy header (versions 1.0, 2.0, 3.0): shape, dtype, fortran_order and the
+    header's length in bytes."""
     magic = fh.read(8)
     if len(magic) != 8 or not magic.startswith(_NPY_MAGIC):
         raise _Bad(f"member {name!r} is not a .npy array")
