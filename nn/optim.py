@@ -51,13 +51,13 @@ class Optimizer:
             lines.append(f"  group {i}: {len(group['params'])} tensors, {hyper}")
         return "\n".join(lines + [")"])
 
-    def add_param_group(self, group):
+    def add_param_group(self, param_group):
         """Add a dict {'params': tensors, hyper-parameter: value, ...}; missing values use the
         defaults. A tensor may belong to one group only."""
-        if not isinstance(group, dict):
+        if not isinstance(param_group, dict):
             raise TypeError(f"{self._name}.add_param_group: a group must be a dict, "
-                            f"got {type(group).__name__}")
-        params = group.get("params")
+                            f"got {type(param_group).__name__}")
+        params = param_group.get("params")
         if params is None:
             raise ValueError(f"{self._name}.add_param_group: the group has no 'params' entry")
         _check_ordered(params, self._name)
@@ -76,11 +76,11 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{self._name}: some parameters appear more than once "
                              "(in this group or in an earlier one)")
-        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
             raise ValueError(f"{self._name}: unknown hyper-parameter(s) {sorted(unknown)} in a "
                              f"parameter group; expected some of {sorted(self.defaults)}")
-        full = {**self.defaults, **group, "params": params}
+        full = {**self.defaults, **param_group, "params": params}
         self._check(full)
         full["lr"] = float(full["lr"])              # np.float32(1e-3) is accepted, kept plain
         self.param_groups.append(full)

@@ -76,6 +76,21 @@ PYTORCH = {
     nn.Softplus: "beta threshold",
     nn.Softmax: "dim",
     data.DataLoader: "dataset batch_size shuffle sampler batch_sampler num_workers",
+    nn.Module.named_modules: "memo prefix remove_duplicate",
+    nn.Module.named_parameters: "prefix recurse remove_duplicate",
+    nn.Module.named_buffers: "prefix recurse remove_duplicate",
+    nn.Module.parameters: "recurse",
+    nn.Module.buffers: "recurse",
+    nn.Module.register_buffer: "name tensor persistent",
+    nn.Module.register_parameter: "name param",
+    nn.Module.add_module: "name module",
+    nn.Module.load_state_dict: "state_dict strict assign",
+    nn.Module.train: "mode",
+    nn.Module.requires_grad_: "requires_grad",
+    optim.Optimizer.zero_grad: "set_to_none",
+    optim.Optimizer.step: "closure",
+    optim.Optimizer.add_param_group: "param_group",
+    optim.Optimizer.load_state_dict: "state_dict",
 }
 SAME_MEANING = {"x": "input", "axis": "dim"}          # chainrule's NumPy-style names
 
@@ -140,3 +155,11 @@ def test_weight_stays_positional_and_the_rest_works_by_keyword():
     np.testing.assert_allclose(F.nll_loss(z, c, w).item(), expected)
     np.testing.assert_allclose(nn.NLLLoss(w, reduction="sum")(z, c).item(), expected * 4)
     np.testing.assert_allclose(F.cross_entropy(z, c, w, ignore_index=0).item(), -np.log(0.8))
+
+
+def test_named_parameters_prefix_is_first_as_in_pytorch():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert [n for n, _ in model.named_parameters("net")][:2] == ["net.0.weight", "net.0.bias"]
+    assert [n for n, _ in model.named_buffers("net")] == ["net.1.running_mean", "net.1.running_var"]
+    assert [n for n, _ in model.named_parameters(recurse=False)] == []
+    assert [n for n, _ in model.named_modules(None, "m")] == ["m", "m.0", "m.1"]
