@@ -1,7 +1,8 @@
 """Every optimiser, scheduler, loss, functional, init function and layer named after a PyTorch
 one takes its positional arguments in PyTorch's order; what PyTorch has and chainrule has not
 (size_average, inplace, device, ...) makes the rest keyword-only, so a positional call written
-for PyTorch either means the same thing here or raises TypeError, never something else."""
+for PyTorch either means the same thing here or raises TypeError, never something else. The
+same holds for the names taken from scikit-learn (make_blobs) and Keras (EarlyStopping)."""
 
 import inspect
 
@@ -91,6 +92,8 @@ PYTORCH = {
     optim.Optimizer.step: "closure",
     optim.Optimizer.add_param_group: "param_group",
     optim.Optimizer.load_state_dict: "state_dict",
+    data.make_blobs: "n_samples n_features",                         # scikit-learn's
+    nn.EarlyStopping: "monitor min_delta patience verbose mode",       # Keras's
 }
 SAME_MEANING = {"x": "input", "axis": "dim"}          # chainrule's NumPy-style names
 
