@@ -155,9 +155,9 @@ def _npy_header(fh, name, held):
     length = int.from_bytes(fh.read(size_bytes).ljust(size_bytes, b"\xff"), "little")
     if length > min(_MAX_HEADER, held):
         raise _Bad(f"member {name!r} declares a {length}-byte header")
-    raw = fh.read(length)
+    text = fh.read(length)
     try:
-        header = ast.literal_eval(raw.decode("utf-8" if version == (3, 0) else "latin1"))
+        header = ast.literal_eval(text.decode("utf-8" if version == (3, 0) else "latin1"))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError,
             UnicodeDecodeError):
         raise _Bad(f"member {name!r} has an unreadable .npy header") from None
@@ -190,12 +190,12 @@ def _read_member(zf, info):
             raise _Bad(f"member {name!r} declares shape {shape} of {dtype} ({needed} bytes) "
                        f"but holds {held} bytes")
         flat = np.empty(math.prod(shape), dtype=dtype)
-        raw = flat.view(np.uint8)
+        dest = flat.view(np.uint8)
         for start in range(0, needed, _CHUNK):
             chunk = fh.read(min(_CHUNK, needed - start))
             if len(chunk) != min(_CHUNK, needed - start):
                 raise _Bad(f"member {name!r} is truncated")
-            raw[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            dest[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
         fh.read(1)                                      # at the end: checks the CRC
     return flat.reshape(shape, order="F" if fortran else "C")
 
