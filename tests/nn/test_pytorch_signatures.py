@@ -166,3 +166,17 @@ def test_named_parameters_prefix_is_first_as_in_pytorch():
     assert [n for n, _ in model.named_buffers("net")] == ["net.1.running_mean", "net.1.running_var"]
     assert [n for n, _ in model.named_parameters(recurse=False)] == []
     assert [n for n, _ in model.named_modules(None, "m")] == ["m", "m.0", "m.1"]
+
+
+@pytest.mark.parametrize("cls, values", [
+    (optim.SGD, (0.05, 0.9, 0.0, 0.1, False)),
+    (optim.Adagrad, (0.05, 0.1, 0.2, 0.3, 1e-9)),
+    (optim.RMSprop, (0.05, 0.9, 1e-7, 0.1, 0.5, True)),
+    (optim.Adadelta, (0.5, 0.8, 1e-5, 0.1)),
+    (optim.Adam, (0.05, (0.8, 0.9), 1e-7, 0.1, True)),
+    (optim.AdamW, (0.05, (0.8, 0.9), 1e-7, 0.1, True)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_optimiser_positional_values_land_where_pytorch_puts_them(cls, values):
+    group = cls([ag.Tensor([1.0], requires_grad=True)], *values).param_groups[0]
+    names = PYTORCH[cls].split()[1:1 + len(values)]
+    assert {n: group[n] for n in names} == dict(zip(names, values))
