@@ -207,7 +207,9 @@ def _declared_members(f, size):
     tail = f.read()
     f.seek(0)
     i = tail.rfind(b"PK\x05\x06")
-    count = int.from_bytes(tail[i + 10:i + 12], "little") if 0 <= i <= len(tail) - 22 else None
+    if i < 0 or i + 22 + int.from_bytes(tail[i + 20:i + 22], "little") != len(tail):
+        return None                                     # not where the comment length says
+    count = int.from_bytes(tail[i + 10:i + 12], "little")
     return None if count == 0xFFFF else count
 
 
