@@ -8,7 +8,11 @@
 No derivative formula lives in this package (a test checks the sources).
 """
 
-from . import data, functional, init, optim, schedulers, utils
+from ._autograd_check import check_autograd as _check_autograd
+
+_check_autograd()                   # before anything imports autograd's names
+
+from . import data, functional, init, optim, schedulers, utils  # noqa: E402
 from .data import DataLoader
 from .layers import (ELU, GELU, MLP, BatchNorm1d, Dropout, Identity, Layer, LayerNorm,
                      LeakyReLU, Linear, LogSoftmax, Maxout, Neuron, Perceptron, ReLU, ScalarMLP,
@@ -17,5 +21,5 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
                      MSELoss, MultiMarginLoss, NLLLoss, PerceptronLoss)
 from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
-from .serialization import load, save
+from .serialization import FileFormatError, load, save
 from .train import EarlyStopping, History, fit

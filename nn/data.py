@@ -58,7 +58,7 @@ class DataLoader:
     from autograd's `manual_seed` generator), so runs repeat exactly.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False, seed=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, "
@@ -200,7 +200,7 @@ def make_spirals(n_samples=300, n_classes=3, noise=0.2, seed=None):
     return _finish(np.concatenate(Xs), np.concatenate(ys), rng, 0.0)
 
 
-def make_blobs(n_samples=100, centers=3, n_features=2, cluster_std=1.0,
+def make_blobs(n_samples=100, n_features=2, *, centers=3, cluster_std=1.0,
                center_box=(-10.0, 10.0), seed=None):
     """Isotropic Gaussian clusters around `centers` (a count, drawn uniformly in center_box,
     or an array of centres), samples split evenly between them."""

@@ -97,7 +97,7 @@ def get_activation(activation):
 # ---- dropout and normalisation --------------------------------------------------------------
 
 
-def dropout(x, p=0.5, training=True, generator=None):
+def dropout(x, p=0.5, training=True, *, generator=None):
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout),
     so the expectation is unchanged; the identity when not training or p = 0."""
     if not 0 <= p <= 1:
@@ -201,68 +201,77 @@ def _same_shape(input, target, fname):
                          "would silently compare every pair)")
 
 
-def _pointwise(fname):
-    """Decorator for elementwise losses: checks reduction and shapes, then reduces."""
-    def wrap(f):
-        def loss(input, target, *args, reduction="mean", **kw):
-            _check_reduction(reduction, fname)
-            _same_shape(input, target, fname)
-            return _reduce(f(input, target, *args, **kw), reduction)
-        loss.__name__ = loss.__qualname__ = fname
-        loss.__doc__ = f.__doc__
-        return loss
-    return wrap
+def _check_pointwise(input, target, reduction, fname):
+    """The checks of an elementwise loss: a known reduction and equal shapes."""
+    _check_reduction(reduction, fname)
+    _same_shape(input, target, fname)
 
 
-@_pointwise("mse_loss")
-def mse_loss(input, target):
+# Positional parameters follow PyTorch's order; where PyTorch has the deprecated size_average
+# and reduce next, what follows is keyword-only here (so no positional call means two things).
+
+def mse_loss(input, target, *, reduction="mean"):
     """(input - target)², reduced."""
+    _check_pointwise(input, target, reduction, "mse_loss")
     d = input - target
-    return d * d
+    return _reduce(d * d, reduction)
 
 
-@_pointwise("l1_loss")
-def l1_loss(input, target):
+def l1_loss(input, target, *, reduction="mean"):
     """|input - target|, reduced."""
-    return ag.abs(input - target)
+    _check_pointwise(input, target, reduction, "l1_loss")
+    return _reduce(ag.abs(input - target), reduction)
 
 
-@_pointwise("huber_loss")
-def huber_loss(input, target, delta=1.0):
-    """½d² where |d| ≤ delta, else delta·(|d| - ½delta), with d = input - target."""
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """½d² where |d| ≤ delta, else delta·(|d| - ½delta), with d = input - target, reduced."""
+    _check_pointwise(input, target, reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive; got {delta}")
     a = ag.abs(input - target)
     small = ag.minimum(a, delta)          # quadratic part, then the linear remainder
-    return 0.5 * small * small + delta * (a - small)
+    return _reduce(0.5 * small * small + delta * (a - small), reduction)
+
+
+_BCE_FLOOR = 1e-12          # PyTorch's floor on p(1 - p) in BCE's gradient
 
 
 def _log_clamped(p):
-    """log p, clamped at -100 as PyTorch's BCE does, so p = 0 gives a finite loss."""
-    ok = p > math.exp(-100)
-    return ag.where(ok, ag.log(ag.where(ok, p, 1.0)), -100.0)
+    """log p of an array, clamped at -100 as PyTorch's BCE does (log 0 gives -100)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(p), -100.0)
 
 
-@_pointwise("binary_cross_entropy")
-def binary_cross_entropy(input, target, weight=None):
-    """-(t·log p + (1 - t)·log(1 - p)) for probabilities p = input, logs clamped at -100."""
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """-(t·log p + (1 - t)·log(1 - p)) for probabilities p = input, logs clamped at -100; the
+    gradient is PyTorch's (p - t)/max(p(1 - p), 1e-12), finite at p = 0 and 1."""
+    _check_pointwise(input, target, reduction, "binary_cross_entropy")
     p = as_array(input)
     if np.any((p < 0) | (p > 1)):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for raw scores")
-    loss = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))
-    return loss if weight is None else loss * weight
+    inner = p * (1 - p) >= _BCE_FLOOR
+    q = ag.where(inner, input, 0.5)
+    exact = -(target * ag.log(q) + (1 - target) * ag.log1p(-q))
+    # near 0 and 1: the clamped value plus a zero whose gradient is (p - t)/1e-12
+    d = input - as_array(target)
+    ramp = d * d * (0.5 / _BCE_FLOOR)
+    edge = (-(target * _log_clamped(p) + (1 - target) * _log_clamped(1 - p))
+            + (ramp - as_array(ramp)))
+    loss = ag.where(inner, exact, edge)
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-@_pointwise("binary_cross_entropy_with_logits")
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
+                                     pos_weight=None):
     """-(pw·t·log σ(x) + (1 - t)·log(1 - σ(x))) = (1 - t)·x + (1 + (pw - 1)·t)·softplus(-x):
     finite for any logit x."""
+    _check_pointwise(input, target, reduction, "binary_cross_entropy_with_logits")
     sp = ag.softplus(-input)
     if pos_weight is not None:
         sp = (1 + (pos_weight - 1) * target) * sp
     loss = (1 - target) * input + sp
-    return loss if weight is None else loss * weight
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 def _class_targets(input, target, fname):
@@ -290,7 +299,7 @@ def _pick(x, idx):
     return x[np.arange(len(idx)), idx]
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
     """-w[t]·input[t] for log-probabilities `input` (N, C) and class indices t; the mean is
     weighted: Σ loss / Σ w[t] (targets equal to ignore_index are left out)."""
     _check_reduction(reduction, "nll_loss")
@@ -318,7 +327,7 @@ def _nll(logp, target, weight, ignore_index, reduction, fname, label_smoothing=0
     return _reduce(loss, reduction, weight_sum=float(wt.sum()))
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """-Σ_c q_c·log softmax(input)_c from logits (N, C), computed with logsumexp (finite at
     any scale). `target` is class indices (shape (N,)) or probabilities (shape (N, C));
@@ -344,25 +353,23 @@ def _signs(input, target, fname):
     return t.astype(_dtype(input))
 
 
-def hinge_loss(input, target, margin=1.0, reduction="mean"):
+def hinge_loss(input, target, margin=1.0, *, reduction="mean"):
     """max(0, margin - y·s) for scores s and labels y in {-1, +1} (the SVM loss)."""
-    _check_reduction(reduction, "hinge_loss")
-    _same_shape(input, target, "hinge_loss")
+    _check_pointwise(input, target, reduction, "hinge_loss")
     y = _signs(input, target, "hinge_loss")
     return _reduce(ag.relu(margin - y * input), reduction)
 
 
-def perceptron_loss(input, target, reduction="mean"):
+def perceptron_loss(input, target, *, reduction="mean"):
     """Rosenblatt's criterion max(0, -y·s) for y in {-1, +1}. At the kink (s = 0) the
     subgradient taken is -y (where() follows the chosen branch), so a point on the boundary
     counts as an error, as in the classic update rule w ← w + lr·y·x."""
-    _check_reduction(reduction, "perceptron_loss")
-    _same_shape(input, target, "perceptron_loss")
+    _check_pointwise(input, target, reduction, "perceptron_loss")
     z = -_signs(input, target, "perceptron_loss") * input
     return _reduce(ag.where(z >= 0, z, 0.0), reduction)
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
     """Σ_{c≠y} max(0, margin - s_y + s_c)^p / C for scores (N, C) and class indices y
     (multiclass hinge, Weston-Watkins/Crammer-Singer style as PyTorch's MultiMarginLoss)."""
     _check_reduction(reduction, "multi_margin_loss")

@@ -1,12 +1,15 @@
 """Loss modules: each holds its settings and calls the function of the same name in
-nn.functional (see there for the formulas). Called as loss_fn(input, target)."""
+nn.functional (see there for the formulas). Called as loss_fn(input, target).
+
+Positional parameters follow PyTorch's order; where PyTorch's next ones are the deprecated
+size_average and reduce, the rest are keyword-only (MSELoss(reduction='sum'))."""
 
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, *, reduction="mean"):
         super().__init__()
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
@@ -33,18 +36,18 @@ class HuberLoss(_Loss):
     """Quadratic within delta, linear beyond."""
 
     def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
-        return F.huber_loss(input, target, self.delta, reduction=self.reduction)
+        return F.huber_loss(input, target, self.reduction, self.delta)
 
 
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities."""
 
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, *, reduction="mean"):
+        super().__init__(reduction=reduction)
         self.weight = weight
 
     def forward(self, input, target):
@@ -54,31 +57,34 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid folded in, stable for any logit)."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, *, reduction="mean", pos_weight=None):
+        super().__init__(reduction=reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.pos_weight,
-                                                  reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities and class indices."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean"):
+        super().__init__(reduction=reduction)
         self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
     """Cross-entropy from logits with class-index or probability targets."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
+    def __init__(self, weight=None, *, ignore_index=-100, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(reduction=reduction)
         if not 0 <= label_smoothing <= 1:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1]; got "
                              f"{label_smoothing}")
@@ -86,8 +92,8 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
-                               self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
     def extra_repr(self):
         return super().extra_repr() + (f", label_smoothing={self.label_smoothing}"
@@ -97,28 +103,28 @@ class CrossEntropyLoss(_Loss):
 class HingeLoss(_Loss):
     """Binary hinge max(0, margin - y·s) for labels ±1."""
 
-    def __init__(self, margin=1.0, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, margin=1.0, *, reduction="mean"):
+        super().__init__(reduction=reduction)
         self.margin = margin
 
     def forward(self, input, target):
-        return F.hinge_loss(input, target, self.margin, self.reduction)
+        return F.hinge_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class MultiMarginLoss(_Loss):
     """Multiclass hinge Σ_{c≠y} max(0, margin - s_y + s_c)^p / C."""
 
-    def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, p=1, margin=1.0, weight=None, *, reduction="mean"):
+        super().__init__(reduction=reduction)
         self.p, self.margin, self.weight = p, margin, weight
 
     def forward(self, input, target):
         return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
-                                   self.reduction)
+                                   reduction=self.reduction)
 
 
 class PerceptronLoss(_Loss):
     """Rosenblatt's criterion max(0, -y·s) for labels ±1."""
 
     def forward(self, input, target):
-        return F.perceptron_loss(input, target, self.reduction)
+        return F.perceptron_loss(input, target, reduction=self.reduction)

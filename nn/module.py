@@ -137,7 +137,7 @@ class Module:
             _prefix_names(module, name)
 
     # ---- traversal ---------------------------------------------------------------------
-    def named_modules(self, prefix="", memo=None):
+    def named_modules(self, memo=None, prefix=""):
         """(dotted path, module) for this module and every descendant, each module once."""
         memo = set() if memo is None else memo
         if id(self) in memo:
@@ -146,7 +146,7 @@ class Module:
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(prefix + "." + name if prefix else name, memo)
+                yield from m.named_modules(memo, prefix + "." + name if prefix else name)
 
     def modules(self):
         """This module and every descendant, each once."""
@@ -160,9 +160,9 @@ class Module:
         """The direct sub-modules."""
         return (m for _, m in self.named_children())
 
-    def _named(self, kind, recurse=True):
+    def _named(self, kind, prefix, recurse):
         seen = set()
-        mods = self.named_modules() if recurse else [("", self)]
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for path, m in mods:
             for name, t in getattr(m, kind).items():
                 if t is None or id(t) in seen:
@@ -170,21 +170,22 @@ class Module:
                 seen.add(id(t))
                 yield (path + "." + name if path else name), t
 
-    def named_parameters(self, recurse=True):
-        """(dotted path, parameter) pairs; a parameter shared by several modules comes once."""
-        return self._named("_parameters", recurse)
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted path, parameter) pairs, paths starting with prefix; a parameter shared by
+        several modules comes once."""
+        return self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
         """Every parameter once, in registration order (what an optimiser takes)."""
-        return (p for _, p in self.named_parameters(recurse))
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, recurse=True):
-        """(dotted path, buffer) pairs."""
-        return self._named("_buffers", recurse)
+    def named_buffers(self, prefix="", recurse=True):
+        """(dotted path, buffer) pairs, paths starting with prefix."""
+        return self._named("_buffers", prefix, recurse)
 
     def buffers(self, recurse=True):
         """Every buffer once."""
-        return (b for _, b in self.named_buffers(recurse))
+        return (b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn):
         """Call fn(module) on every descendant and then on this module; returns self."""

@@ -51,13 +51,13 @@ class Optimizer:
             lines.append(f"  group {i}: {len(group['params'])} tensors, {hyper}")
         return "\n".join(lines + [")"])
 
-    def add_param_group(self, group):
+    def add_param_group(self, param_group):
         """Add a dict {'params': tensors, hyper-parameter: value, ...}; missing values use the
         defaults. A tensor may belong to one group only."""
-        if not isinstance(group, dict):
+        if not isinstance(param_group, dict):
             raise TypeError(f"{self._name}.add_param_group: a group must be a dict, "
-                            f"got {type(group).__name__}")
-        params = group.get("params")
+                            f"got {type(param_group).__name__}")
+        params = param_group.get("params")
         if params is None:
             raise ValueError(f"{self._name}.add_param_group: the group has no 'params' entry")
         _check_ordered(params, self._name)
@@ -76,11 +76,11 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{self._name}: some parameters appear more than once "
                              "(in this group or in an earlier one)")
-        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        unknown = set(param_group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
             raise ValueError(f"{self._name}: unknown hyper-parameter(s) {sorted(unknown)} in a "
                              f"parameter group; expected some of {sorted(self.defaults)}")
-        full = {**self.defaults, **group, "params": params}
+        full = {**self.defaults, **param_group, "params": params}
         self._check(full)
         full["lr"] = float(full["lr"])              # np.float32(1e-3) is accepted, kept plain
         self.param_groups.append(full)
@@ -154,46 +154,67 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore hyper-parameters and state saved by `state_dict` (the groups must hold the
-        same numbers of parameters of the same shapes)."""
-        try:
-            saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        except (KeyError, TypeError):
-            raise ValueError(f"{self._name}.load_state_dict: expected a dict with 'state' and "
-                             "'param_groups' (from Optimizer.state_dict())") from None
+        same numbers of parameters of the same shapes). Unknown keys, bad values or shapes raise
+        ValueError and leave the optimiser as it was."""
+        name = f"{self._name}.load_state_dict"
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else None
+            raise ValueError(f"{name}: expected a dict with exactly the keys 'state' and "
+                             f"'param_groups' (from Optimizer.state_dict()), got "
+                             f"{keys if keys is not None else type(state_dict).__name__}")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise ValueError(f"{name}: 'param_groups' must be a list and 'state' a dict")
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{self._name}.load_state_dict: the saved state has "
-                             f"{len(saved_groups)} parameter groups, this optimiser "
-                             f"{len(self.param_groups)}")
-        params = {}
+            raise ValueError(f"{name}: the saved state has {len(saved_groups)} parameter "
+                             f"groups, this optimiser {len(self.param_groups)}")
+        params, new_groups = {}, []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise ValueError(f"{name}: group {i} is not a dict with a 'params' list")
+            unknown = set(saved) - set(self.defaults) - {"params", "initial_lr"}
+            if unknown:
+                raise ValueError(f"{name}: unknown hyper-parameter(s) {sorted(map(str, unknown))} "
+                                 f"in group {i}; expected some of {sorted(self.defaults)}")
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{self._name}.load_state_dict: group {i} has "
-                                 f"{len(saved['params'])} parameters in the saved state, "
-                                 f"{len(group['params'])} here")
-            params.update(zip((int(k) for k in saved["params"]), group["params"]))
+                raise ValueError(f"{name}: group {i} has {len(saved['params'])} parameters in "
+                                 f"the saved state, {len(group['params'])} here")
+            params.update(zip((_index(k) for k in saved["params"]), group["params"]))
+            new = {**group, **{key: tuple(v) if isinstance(v, list) else copy.deepcopy(v)
+                               for key, v in saved.items() if key != "params"}}
+            try:
+                self._check(new)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{name}: group {i}: {e}") from None
+            new_groups.append(new)
         new_state = {}
         for k, s in saved_state.items():
-            p = params.get(int(k))
-            if p is None:
-                raise ValueError(f"{self._name}.load_state_dict: state for parameter {k}, "
-                                 "which no group holds")
+            p = params.get(_index(k))
+            if p is None or not isinstance(s, dict):
+                raise ValueError(f"{name}: state for parameter {k!r}, which no group holds "
+                                 "(or which is not a dict)")
             entry = {}
             for key, v in s.items():
-                if key == "step":
-                    v = int(v)
-                else:
-                    v = np.array(v, dtype=p.dtype, copy=True)
-                    if v.shape != p.shape:
-                        raise ValueError(f"{self._name}.load_state_dict: state '{key}' of "
-                                         f"parameter {k} has shape {v.shape}, the parameter "
-                                         f"{p.shape}")
+                try:
+                    v = int(v) if key == "step" else np.array(v, dtype=p.dtype, copy=True)
+                except (TypeError, ValueError) as e:
+                    raise ValueError(f"{name}: state '{key}' of parameter {k}: {e}") from None
+                if key != "step" and v.shape != p.shape:
+                    raise ValueError(f"{name}: state '{key}' of parameter {k} has shape "
+                                     f"{v.shape}, the parameter {p.shape}")
                 entry[key] = v
             new_state[id(p)] = entry
-        for saved, group in zip(saved_groups, self.param_groups):
-            for key, v in saved.items():
-                if key != "params":
-                    group[key] = tuple(v) if isinstance(v, list) else copy.deepcopy(v)
+        for group, new in zip(self.param_groups, new_groups):   # all checked: now assign
+            group.update(new)
         self.state = new_state
+
+
+def _index(k):
+    """A parameter's position from a state dict ('3' after a JSON round trip); None if not."""
+    try:
+        return int(k)
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_ordered(params, name):
@@ -208,13 +229,16 @@ class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay:
     g ← ∇ + λp; b ← μb + (1-τ)g (b₁ = g); g ← g + μb (Nesterov) or b; p ← p - ηg."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False,
-                 weight_decay=0.0, maximize=False):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, maximize=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       nesterov=nesterov, weight_decay=weight_decay,
                                       maximize=maximize))
+
+    def _check(self, group):
+        super()._check(group)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self, p, g, state, group):
         if group["maximize"]:
@@ -240,11 +264,14 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10):
-        if lr_decay < 0 or initial_accumulator_value < 0:
-            raise ValueError("Adagrad: lr_decay and initial_accumulator_value must be >= 0")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps))
+
+    def _check(self, group):
+        super()._check(group)
+        if group["lr_decay"] < 0 or group["initial_accumulator_value"] < 0:
+            raise ValueError("Adagrad: lr_decay and initial_accumulator_value must be >= 0")
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -261,10 +288,13 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                  centered=False):
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"RMSprop: invalid alpha {alpha!r} (must be in [0, 1])")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
+
+    def _check(self, group):
+        super()._check(group)
+        if not 0 <= group["alpha"] <= 1:
+            raise ValueError(f"RMSprop: invalid alpha {group['alpha']!r} (must be in [0, 1])")
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -294,9 +324,12 @@ class Adadelta(Optimizer):
     p ← p - ηΔ."""
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
-        if not 0 <= rho <= 1:
-            raise ValueError(f"Adadelta: invalid rho {rho!r} (must be in [0, 1])")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+    def _check(self, group):
+        super()._check(group)
+        if not 0 <= group["rho"] <= 1:
+            raise ValueError(f"Adadelta: invalid rho {group['rho']!r} (must be in [0, 1])")
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -319,12 +352,14 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  amsgrad=False):
-        betas = tuple(betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def _check(self, group):
+        super()._check(group)
+        betas = group["betas"] = tuple(group["betas"])
         if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"{type(self).__name__}: invalid betas {betas!r} "
-                             "(two numbers in [0, 1))")
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
+            raise ValueError(f"{self._name}: invalid betas {betas!r} (two numbers in [0, 1))")
 
     def _update(self, p, g, state, group):
         if group["weight_decay"]:

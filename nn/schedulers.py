@@ -15,6 +15,7 @@ be resumed from a state dict and composed with no drift:
 ReduceLROnPlateau instead watches a metric: `step(val_loss)`.
 """
 
+import copy
 import math
 import numbers
 
@@ -45,8 +46,12 @@ class LRScheduler:
         self._apply()
 
     def _apply(self):
-        for i, group in enumerate(self.optimizer.param_groups):
-            group["lr"] = self._group_lr(i, self.last_epoch)
+        for group, lr in zip(self.optimizer.param_groups, self._lrs()):
+            group["lr"] = lr
+
+    def _lrs(self):
+        return [self._group_lr(i, self.last_epoch)
+                for i in range(len(self.optimizer.param_groups))]
 
     def _group_lr(self, i, t):
         return self.lr_at(self.base_lrs[i], t)
@@ -60,12 +65,56 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not callable(v)}
 
     def load_state_dict(self, state_dict):
-        """Restore a position saved by `state_dict` (also sets the learning rates)."""
-        self.__dict__.update(state_dict)
+        """Restore a position saved by `state_dict` (also sets the learning rates). Unknown keys
+        or bad values raise ValueError and leave the scheduler and the optimiser unchanged."""
+        lrs = _load_attributes(self, state_dict, self._check_loaded)
+        for group, base, lr in zip(self.optimizer.param_groups, self.base_lrs, lrs):
+            group["initial_lr"], group["lr"] = base, lr
+
+    def _check_loaded(self):
+        """The learning rates the loaded settings give (raises if they are inconsistent)."""
+        n = len(self.optimizer.param_groups)
         self.base_lrs = list(self.base_lrs)
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["initial_lr"] = base
-        self._apply()
+        if len(self.base_lrs) != n or not all(_is_number(b) for b in self.base_lrs):
+            raise ValueError(f"base_lrs {self.base_lrs!r} must hold {n} numbers, one per "
+                             "parameter group")
+        return self._lrs()
+
+
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _kind(v):
+    if isinstance(v, bool) or _is_number(v):
+        return "bool" if isinstance(v, bool) else "number"
+    return "list" if isinstance(v, (list, tuple)) else type(v).__name__
+
+
+def _load_attributes(obj, state_dict, check):
+    """Set obj's attributes from state_dict, then run check(), whose result is returned. Every
+    key must be one that obj.state_dict() holds, with a value of the same kind; on any error
+    obj is restored and ValueError raised, so it is never left half-updated."""
+    name = f"{type(obj).__name__}.load_state_dict"
+    if not isinstance(state_dict, dict):
+        raise ValueError(f"{name}: expected a dict from state_dict(), got "
+                         f"{type(state_dict).__name__}")
+    own = obj.state_dict()
+    unknown = set(state_dict) - set(own)
+    if unknown:
+        raise ValueError(f"{name}: unknown key(s) {sorted(map(str, unknown))}; expected some "
+                         f"of {sorted(own)}")
+    for key, value in state_dict.items():
+        if _kind(value) != _kind(own[key]):
+            raise ValueError(f"{name}: {key!r} must be a {_kind(own[key])}, got {value!r}")
+    before = dict(obj.__dict__)
+    obj.__dict__.update(copy.deepcopy(state_dict))
+    try:
+        return check()
+    except Exception as e:
+        obj.__dict__.clear()
+        obj.__dict__.update(before)
+        raise ValueError(f"{name}: {e}") from None
 
 
 def _positive_int(value, what, cls):
@@ -186,21 +235,29 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
-        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and "
-                             f"threshold_mode 'rel' or 'abs'; got {mode!r}, {threshold_mode!r}")
-        if not 0 <= factor < 1:
-            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor!r}")
         n = len(optimizer.param_groups)
-        min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
-        if len(min_lrs) != n:
-            raise ValueError(f"ReduceLROnPlateau: got {len(min_lrs)} min_lrs for {n} groups")
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.min_lrs, self.eps = cooldown, min_lrs, eps
+        self.cooldown, self.eps = cooldown, eps
+        self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
+        try:
+            self._check_settings()
+        except ValueError as e:
+            raise ValueError(f"ReduceLROnPlateau: {e}") from None
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
+
+    def _check_settings(self):
+        if self.mode not in ("min", "max") or self.threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs'; "
+                             f"got {self.mode!r}, {self.threshold_mode!r}")
+        if not 0 <= self.factor < 1:
+            raise ValueError(f"factor must be in [0, 1), got {self.factor!r}")
+        n = len(self.optimizer.param_groups)
+        self.min_lrs = list(self.min_lrs)
+        if len(self.min_lrs) != n or not all(_is_number(m) for m in self.min_lrs):
+            raise ValueError(f"got min_lrs {self.min_lrs!r} for {n} groups (one number each)")
 
     def is_better(self, a, best):
         """Whether metric a improves on best by more than the threshold."""
@@ -238,8 +295,9 @@ class ReduceLROnPlateau:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore counters saved by `state_dict`."""
-        self.__dict__.update(state_dict)
+        """Restore counters saved by `state_dict`. Unknown keys or bad values raise ValueError
+        and leave the scheduler unchanged."""
+        _load_attributes(self, state_dict, self._check_settings)
 
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",

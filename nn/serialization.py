@@ -6,18 +6,20 @@ booleans or None. Each array becomes one `.npy` member named by its key path ('l
 or 'state/0/exp_avg' inside nested dicts), so `numpy.load` can read the file too; everything
 that is not an array goes into a JSON member, `__chainrule__.npy`, describing the structure.
 
-`load(path)` reads with `allow_pickle=False` and parses JSON, nothing else: no object arrays,
-no pickles, so a crafted file cannot execute code. A truncated, corrupted or foreign file
-raises a ValueError that says what is wrong. A plain `numpy.savez` archive loads as a flat
-dict of arrays.
+`load(path)` parses the .npy headers and JSON itself, nothing else: no object arrays, no
+pickles, so a crafted file cannot execute code. A truncated, corrupted, compressed, crafted or
+foreign file raises `FileFormatError` (a ValueError) that says what is wrong, before anything
+larger than the file is allocated. A plain `numpy.savez` archive loads as a flat dict of
+arrays (not a `numpy.savez_compressed` one: compressed members are refused).
 """
 
+import ast
 import json
 import math
 import os
+import struct
 import tempfile
 import zipfile
-import zlib
 
 import numpy as np
 
@@ -87,15 +89,26 @@ def save(obj, path):
         raise
 
 
+class FileFormatError(ValueError):
+    """Raised by `load` for any file that is not an intact archive as `save` (or a plain
+    `numpy.savez`) writes it: truncated, corrupted, crafted, compressed or foreign."""
+
+
 class _Bad(Exception):
-    """Internal: the file's structure is not what save() writes."""
+    """Internal: what is wrong with the file, turned into a FileFormatError by `load`."""
+
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")       # a member, or an empty archive
+_NPY_MAGIC = b"\x93NUMPY"
+_MAX_HEADER = 10000                                 # numpy.load's own limit on .npy headers
+_CHUNK = 1 << 18
 
 
 def _decode(node, arrays):
     if isinstance(node, dict):
         if set(node) == {"__array__"}:
             name = node["__array__"]
-            if name not in arrays:
+            if not isinstance(name, str) or name not in arrays:
                 raise _Bad(f"the structure refers to a missing array {name!r}")
             return arrays[name]
         if set(node) == {"__dict__"} and isinstance(node["__dict__"], list):
@@ -114,61 +127,153 @@ def _decode(node, arrays):
     return node
 
 
-def _check_sizes(zf, where):
-    """Refuse a member whose .npy header declares more data than the member holds: NumPy
-    would allocate the declared shape (a crafted one: terabytes) before noticing."""
-    for info in zf.infolist():
-        with zf.open(info) as fh:
-            version = np.lib.format.read_magic(fh)
-            if version not in ((1, 0), (2, 0)):
-                continue                                   # left to numpy.load to judge
-            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = read(fh)
-            needed, held = math.prod(shape) * dtype.itemsize, info.file_size - fh.tell()
-            if needed > held:
-                raise ValueError(f"nn.load: {where!r} is truncated or crafted: member "
-                                 f"{info.filename!r} declares shape {shape} of {dtype} "
-                                 f"({needed} bytes) but holds {held} bytes")
+def _sniff(f):
+    """Refuse, by its first bytes, a file that is not a zip archive, saying what it is."""
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(_ZIP_MAGIC):
+        return
+    if head.startswith(_NPY_MAGIC):
+        raise _Bad("it holds a single .npy array, not an .npz archive written by nn.save")
+    if head[:1] == b"\x80":                            # pickle protocol 2 and later
+        raise _Bad("it contains pickled data, which is refused because loading it could "
+                   "execute code")
+    raise _Bad(f"it is not an .npz archive (it begins with {head!r})" if head
+               else "it is empty")
+
+
+def _npy_header(fh, name, held):
+    """Parse a .npy header (versions 1.0, 2.0, 3.0): shape, dtype, fortran_order and the
+    header's length in bytes."""
+    magic = fh.read(8)
+    if len(magic) != 8 or not magic.startswith(_NPY_MAGIC):
+        raise _Bad(f"member {name!r} is not a .npy array")
+    version = (magic[6], magic[7])
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise _Bad(f"member {name!r} has unknown .npy format version {version}")
+    size_bytes = 2 if version == (1, 0) else 4
+    length = int.from_bytes(fh.read(size_bytes).ljust(size_bytes, b"\xff"), "little")
+    if length > min(_MAX_HEADER, held):
+        raise _Bad(f"member {name!r} declares a {length}-byte header")
+    text = fh.read(length)
+    try:
+        header = ast.literal_eval(text.decode("utf-8" if version == (3, 0) else "latin1"))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError,
+            UnicodeDecodeError):
+        raise _Bad(f"member {name!r} has an unreadable .npy header") from None
+    if not (isinstance(header, dict)
+            and set(header) == {"descr", "fortran_order", "shape"}
+            and isinstance(header["descr"], str)
+            and isinstance(header["fortran_order"], bool)
+            and isinstance(header["shape"], tuple)
+            and all(type(n) is int and n >= 0 for n in header["shape"])):
+        raise _Bad(f"member {name!r} has a malformed .npy header {header!r:.200}")
+    try:
+        dtype = np.dtype(header["descr"])
+    except (TypeError, ValueError):
+        raise _Bad(f"member {name!r} has an unknown dtype {header['descr']!r}") from None
+    if dtype.hasobject:
+        raise _Bad(f"member {name!r} holds object arrays (pickled data), which are refused "
+                   "because loading them could execute code")
+    if dtype.kind not in "biufc" or dtype.fields is not None or dtype.shape:
+        raise _Bad(f"member {name!r} has dtype {dtype}; only numeric arrays are read")
+    return header["shape"], dtype, header["fortran_order"], 8 + size_bytes + length
+
+
+def _read_member(zf, info):
+    """One stored .npy member as an array, never allocating more than the member holds."""
+    name = info.filename
+    with zf.open(info) as fh:
+        shape, dtype, fortran, header = _npy_header(fh, name, info.file_size)
+        needed, held = math.prod(shape) * dtype.itemsize, info.file_size - header
+        if needed != held:
+            raise _Bad(f"member {name!r} declares shape {shape} of {dtype} ({needed} bytes) "
+                       f"but holds {held} bytes")
+        flat = np.empty(math.prod(shape), dtype=dtype)
+        dest = flat.view(np.uint8)
+        for start in range(0, needed, _CHUNK):
+            chunk = fh.read(min(_CHUNK, needed - start))
+            if len(chunk) != min(_CHUNK, needed - start):
+                raise _Bad(f"member {name!r} is truncated")
+            dest[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+        fh.read(1)                                      # at the end: checks the CRC
+    return flat.reshape(shape, order="F" if fortran else "C")
+
+
+def _declared_members(f, size):
+    """The member count the end-of-archive record states (zipfile does not check it); None
+    where it defers to a zip64 record or there is no end record (zipfile then refuses)."""
+    f.seek(max(0, size - (1 << 16) - 22))
+    tail = f.read()
+    f.seek(0)
+    i = tail.rfind(b"PK\x05\x06")
+    if i < 0 or i + 22 + int.from_bytes(tail[i + 20:i + 22], "little") != len(tail):
+        return None                                     # not where the comment length says
+    count = int.from_bytes(tail[i + 10:i + 12], "little")
+    return None if count == 0xFFFF else count
+
+
+def _read_archive(f, size):
+    """The archive's arrays by name, after checking every member before reading it."""
+    _sniff(f)
+    declared = _declared_members(f, size)
+    with zipfile.ZipFile(f) as zf:
+        infos = zf.infolist()
+        if declared is not None and declared != len(infos):
+            raise _Bad(f"the archive declares {declared} members but its directory lists "
+                       f"{len(infos)}")
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names):
+            raise _Bad("a member name appears twice")
+        for info in infos:
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise _Bad(f"member {name!r} is not a .npy array")
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise _Bad(f"member {name!r} is compressed (method {info.compress_type}); "
+                           "nn.save never compresses (re-save it with nn.save or "
+                           "numpy.savez)")
+            if info.flag_bits & 0x1:
+                raise _Bad(f"member {name!r} is encrypted")
+            if info.compress_size != info.file_size or info.file_size > size:
+                raise _Bad(f"member {name!r} declares {info.file_size} bytes in a "
+                           f"{size}-byte file")
+        return {info.filename[:-4]: _read_member(zf, info) for info in infos}
 
 
 def load(path):
     """Read what `save` wrote: a dict name → array for a Module (pass it to
-    `model.load_state_dict`), or the saved structure. Never unpickles anything."""
+    `model.load_state_dict`), or the saved structure. Never unpickles anything.
+
+    A file that is not an intact archive written by `save` or `numpy.savez` (truncated,
+    corrupted, crafted, compressed, a pickle, text) raises FileFormatError (a ValueError) saying
+    what is wrong, after allocating no more than the file's size; a missing or unreadable path
+    raises the OSError of `open`."""
     where = os.fspath(path)
-    try:
-        npz = np.load(where, allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError(f"nn.load: {where!r} holds a single .npy array, not an .npz "
-                             "archive written by nn.save")
-        with npz:
-            _check_sizes(npz.zip, where)
-            arrays = {name: npz[name] for name in npz.files}
-    except FileNotFoundError:
-        raise
-    except ValueError as e:
-        text = str(e)
-        if text.startswith("nn.load:"):
-            raise
-        if "pickle" in text.lower() or "object arrays" in text.lower():
-            raise ValueError(f"nn.load: {where!r} contains pickled data or object arrays, which "
-                             "are refused because loading them could execute code") from None
-        raise ValueError(f"nn.load: {where!r} is not a valid .npz file ({text})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError) as e:
-        raise ValueError(f"nn.load: {where!r} is truncated or corrupted and cannot be read "
-                         f"({type(e).__name__}: {e})") from None
-    meta = arrays.pop(_META, None)
-    if meta is None:
-        return arrays
-    try:
-        if meta.dtype != np.uint8 or meta.ndim != 1:
-            raise _Bad("its description member has the wrong type")
-        info = json.loads(meta.tobytes().decode("utf-8"))
-        if not isinstance(info, dict) or info.get("format") != _FORMAT or "tree" not in info:
-            raise _Bad(f"unknown format {info.get('format') if isinstance(info, dict) else info!r}")
-        return _decode(info["tree"], arrays)
-    except (_Bad, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise ValueError(f"nn.load: {where!r} is not a valid nn.save file: {e}") from None
+    with open(where, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            arrays = _read_archive(f, size)
+            meta = arrays.pop(_META, None)
+            if meta is None:
+                return arrays
+            if meta.dtype != np.uint8 or meta.ndim != 1:
+                raise _Bad("its description member has the wrong type")
+            try:
+                info = json.loads(meta.tobytes().decode("utf-8"))
+                if not (isinstance(info, dict) and info.get("format") == _FORMAT
+                        and "tree" in info):
+                    found = info.get("format") if isinstance(info, dict) else info
+                    raise _Bad(f"unknown format {found!r:.100}")
+                return _decode(info["tree"], arrays)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+                raise _Bad(f"its description member is not valid JSON ({e})") from None
+        except _Bad as e:
+            raise FileFormatError(f"nn.load: {where!r} is not a valid nn.save file: {e}") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError, struct.error) as e:
+            raise FileFormatError(f"nn.load: {where!r} is truncated or corrupted and cannot be "
+                                  f"read ({type(e).__name__}: {e})") from None
 
 
-__all__ = ["save", "load"]
+__all__ = ["FileFormatError", "save", "load"]

@@ -107,7 +107,7 @@ class EarlyStopping:
     epochs; with restore_best_weights the model gets its best state back (needs
     Module.state_dict). mode 'auto' minimises names containing 'loss' and maximises others."""
 
-    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
+    def __init__(self, monitor="val_loss", *, patience=5, min_delta=0.0, mode="auto",
                  restore_best_weights=True):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")

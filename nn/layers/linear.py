@@ -15,7 +15,7 @@ class Linear(Module):
     """y = x Wᵀ + b with W of shape (out_features, in_features), as PyTorch. Default init as
     PyTorch: W ~ kaiming_uniform(a=√5) = U(±1/√in), b ~ U(±1/√in)."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, *, dtype=None):
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

@@ -33,7 +33,7 @@ class BatchNorm1d(Module):
     uses batch statistics and updates the running_mean/running_var buffers; eval uses them."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
+                 track_running_stats=True, *, dtype=None):
         super().__init__()
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
                 or not 0 <= momentum <= 1:
@@ -76,7 +76,7 @@ class BatchNorm1d(Module):
 class LayerNorm(Module):
     """Normalise over the last axes (normalized_shape) of each example, then ·weight + bias."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=None):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, *, dtype=None):
         super().__init__()
         self.normalized_shape = F.normalized_shape_tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine

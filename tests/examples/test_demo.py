@@ -119,10 +119,25 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
 
 def test_notebooks_load_matplotlib_only_when_they_plot():
     """`%matplotlib inline` fails without matplotlib; a notebook that draws only graphs must run
-    with `pip install chainrule[viz]` alone."""
+    with chainrule's [viz] extra alone."""
     import json
     for path in sorted((DEMO.parents[2] / "notebooks").glob("*.ipynb")):
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                          if c["cell_type"] == "code")
         plots = re.search(r"^\s*(import matplotlib|from matplotlib)", code, re.M)
         assert "%matplotlib" not in code or plots, f"{path.name}: %matplotlib but no plot"
+
+
+def test_readme_install_commands_can_work():
+    """chainrule is not on PyPI: every pip command naming it installs from a clone (-e .) or a
+    git URL; Quick start keeps its two set-up commands; the HIPS clash and its fix are told."""
+    text = README.read_text(encoding="utf-8")
+    commands = re.findall(r"pip install[^`\n]*", text)
+    assert commands
+    for command in commands:
+        assert re.search(r'-e "?\.|@ git\+', command), f"cannot work: {command!r}"
+    quick = text[text.index("## Quick start"):text.index("\n## ", text.index("## Quick start") + 5)]
+    bash = re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
+    assert [b.count("\n") for b in bash] == [1, 1] and "demo.py" in bash[0] and "pytest" in bash[1]
+    for words in ("HIPS", "pip uninstall autograd", "cannot import name 'Tensor'"):
+        assert words in quick

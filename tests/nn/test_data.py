@@ -110,7 +110,7 @@ def test_logic_gates(gate, table):
 
 
 TOYS = [lambda s: data.make_moons(101, 0.1, seed=s), lambda s: data.make_circles(100, 0.05, seed=s),
-        lambda s: data.make_spirals(301, 3, seed=s), lambda s: data.make_blobs(90, 3, seed=s),
+        lambda s: data.make_spirals(301, 3, seed=s), lambda s: data.make_blobs(90, centers=3, seed=s),
         lambda s: data.make_xor(64, 0.1, seed=s)]
 
 

@@ -142,7 +142,7 @@ def _cases():
     return {
         "mse": (lambda a, k=None, **kw: F.mse_loss(a, t, **kw), x, d ** 2),
         "l1": (lambda a, **kw: F.l1_loss(a, t, **kw), x, np.abs(d)),
-        "huber": (lambda a, **kw: F.huber_loss(a, t, 0.5, **kw), x,
+        "huber": (lambda a, **kw: F.huber_loss(a, t, delta=0.5, **kw), x,
                   np.where(np.abs(d) <= 0.5, 0.5 * d ** 2, 0.5 * (np.abs(d) - 0.25))),
         "bce": (lambda a, **kw: F.binary_cross_entropy(a, b, **kw), p,
                 -(b * np.log(p) + (1 - b) * np.log(1 - p))),
@@ -239,6 +239,37 @@ def test_bce_clamps_log_at_minus_100():
     np.testing.assert_array_equal(out.data, [100.0, 100.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bce_value_and_gradient_match_pytorch_at_0_1_and_tiny(dtype):
+    # PyTorch: value with logs clamped at -100, gradient (p - t)/max(p(1 - p), 1e-12)
+    p = np.array([0.0, 0.0, 1.0, 1.0, 1e-30, 1e-30, 1e-13, 1 - 2 ** -40, 0.3, 0.3], dtype=dtype)
+    t = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0], dtype=dtype)
+    x = ag.Tensor(p, requires_grad=True)
+    out = F.binary_cross_entropy(x, t, reduction="none")
+    out.sum().backward()
+    p64, t64 = p.astype(float), t.astype(float)
+    with np.errstate(divide="ignore"):
+        value = -(t64 * np.maximum(np.log(p64), -100) + (1 - t64) * np.maximum(np.log(1 - p64), -100))
+    grad = (p64 - t64) / np.maximum(p64 * (1 - p64), 1e-12)
+    assert out.dtype == dtype and x.grad.dtype == dtype
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad.data))
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(out.data, value, rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(x.grad.data, grad, rtol=rtol)
+    assert x.grad.data[0] == pytest.approx(-1e12) and x.grad.data[3] == 0    # negative control
+
+
+def test_bce_target_gradient_and_second_order_near_the_floor():
+    p = ag.Tensor([0.0, 1e-30, 0.4], requires_grad=True)
+    t = ag.Tensor([0.7, 0.2, 0.6], requires_grad=True)
+    F.binary_cross_entropy(p, t, reduction="sum").backward()
+    with np.errstate(divide="ignore"):          # d/dt = log(1 - p) - log p, logs clamped
+        expected = np.maximum(np.log(1 - p.data), -100) - np.maximum(np.log(p.data), -100)
+    np.testing.assert_allclose(t.grad.data, expected, rtol=1e-12)
+    assert gradgradcheck(lambda a: F.binary_cross_entropy(a, t.data, reduction="sum"),
+                         [ag.Tensor([0.2, 0.9, 0.5], requires_grad=True)])
+
+
 def test_losses_keep_float32():
     z = ag.Tensor(rng.normal(size=(4, 3)), dtype=np.float32)
     assert F.cross_entropy(z, np.array([0, 1, 2, 0])).dtype == np.float32
@@ -285,7 +316,7 @@ def test_class_loss_modules():
     assert nn.MultiMarginLoss()(z, cls).item() == F.multi_margin_loss(z, cls).item()
     y = np.sign(rng.normal(size=(5, 3)))
     assert nn.HingeLoss()(z, y).item() == F.hinge_loss(z, y).item()
-    assert nn.PerceptronLoss(reduction="sum")(z, y).item() == F.perceptron_loss(z, y, "sum").item()
+    assert nn.PerceptronLoss(reduction="sum")(z, y).item() == F.perceptron_loss(z, y, reduction="sum").item()
     assert nn.BCELoss()(F.sigmoid(z), (y > 0) * 1.0).item() == \
         F.binary_cross_entropy(F.sigmoid(z), (y > 0) * 1.0).item()
 

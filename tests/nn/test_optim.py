@@ -374,3 +374,55 @@ def test_a_set_of_parameters_is_refused():
     opt = optim.SGD([param()], lr=0.1)
     with pytest.raises(TypeError, match="not a set"):
         opt.add_param_group({"params": {param()}})
+
+
+def _opt_snapshot(opt):
+    return ([dict(g, params=None) for g in opt.param_groups],
+            {k: {n: np.array(v, copy=True) for n, v in s.items()} for k, s in opt.state.items()})
+
+
+def _same(a, b):
+    (ga, sa), (gb, sb) = a, b
+    return ga == gb and sa.keys() == sb.keys() and all(
+        np.array_equal(sa[k][n], sb[k][n]) for k in sa for n in sa[k])
+
+
+def test_optimizer_load_state_dict_refuses_unknown_keys_and_bad_values_atomically():
+    p, q = param(), param()
+    opt = optim.Adam([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
+    (p * p + q * q).sum().backward()
+    opt.step()
+    good = opt.state_dict()
+    other = optim.Adam([{"params": [param()]}, {"params": [param()]}], lr=0.2)
+    other.step()
+    before = _opt_snapshot(other)
+
+    def variant(change):
+        sd = opt.state_dict()
+        change(sd)
+        return sd
+
+    cases = [
+        (variant(lambda sd: sd.update(extra=1)), r"exactly the keys"),
+        (variant(lambda sd: sd["param_groups"][1].update(bogus=3)),
+         r"unknown hyper-parameter\(s\) \['bogus'\] in group 1"),
+        (variant(lambda sd: sd["param_groups"][1].update(lr=-1.0)), "group 1: .*learning rate"),
+        (variant(lambda sd: sd["param_groups"][1].update(betas=(0.9, 1.5))), "group 1: .*betas"),
+        (variant(lambda sd: sd["param_groups"][0].update(eps="x")), "group 0"),
+        (variant(lambda sd: sd["state"][1].update(exp_avg=np.zeros(7))), "shape"),
+        (variant(lambda sd: sd["state"].update({5: {"step": 1}})), "no group holds"),
+    ]
+    for sd, match in cases:
+        with pytest.raises(ValueError, match=f"Adam.load_state_dict: .*{match}"):
+            other.load_state_dict(sd)
+        assert _same(_opt_snapshot(other), before)
+    other.load_state_dict(good)                    # the negative control: a good dict loads
+    assert other.param_groups[1]["lr"] == 0.5 and not _same(_opt_snapshot(other), before)
+
+
+def test_param_group_hyper_parameters_are_checked_per_optimiser():
+    opt = optim.Adam([param()], lr=0.1)
+    with pytest.raises(ValueError, match="Adam: invalid betas"):
+        opt.add_param_group({"params": [param()], "betas": (0.9, 2.0)})
+    with pytest.raises(ValueError, match="SGD: Nesterov"):
+        optim.SGD([{"params": [param()], "nesterov": True}], lr=0.1)

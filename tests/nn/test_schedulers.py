@@ -143,3 +143,63 @@ def test_numpy_integer_step_sizes_are_accepted():
     assert lrs(CosineAnnealingLR(make_opt(), np.int32(2)), 3) == pytest.approx([1.0, 0.5, 0.0])
     with pytest.raises(ValueError, match="StepLR: step_size must be a positive integer"):
         StepLR(make_opt(), True)
+
+
+def _snapshot(sched):
+    return dict(vars(sched)), [dict(g, params=None) for g in sched.optimizer.param_groups]
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: StepLR(o, step_size=3, gamma=0.5),
+    lambda o: CosineAnnealingLR(o, T_max=10),
+    lambda o: ReduceLROnPlateau(o, patience=1),
+])
+@pytest.mark.parametrize("bad, match", [
+    ({"step": 5}, r"unknown key\(s\) \['step'\]"),
+    ({"last_epoch": 7, "no_such_key": 1}, r"unknown key\(s\) \['no_such_key'\]"),
+    ({"last_epoch": "seven"}, "'last_epoch' must be a number"),
+    ([("last_epoch", 3)], "expected a dict"),
+])
+def test_load_state_dict_refuses_unknown_keys_and_changes_nothing(make, bad, match):
+    sched = make(make_opt(groups=2))
+    before = _snapshot(sched)
+    with pytest.raises(ValueError, match=f"{type(sched).__name__}.load_state_dict: {match}"):
+        sched.load_state_dict(bad)
+    assert _snapshot(sched) == before
+    assert callable(sched.step)
+
+
+def test_load_state_dict_bad_values_leave_scheduler_and_optimiser_unchanged():
+    sched = StepLR(make_opt(groups=2), step_size=3)
+    sched.step()
+    before = _snapshot(sched)
+    for bad, match in [({"last_epoch": 5, "base_lrs": [1.0]}, "base_lrs .* 2 numbers"),
+                       ({"last_epoch": 5, "step_size": 0}, "by zero"),
+                       ({"last_epoch": 5, "base_lrs": [1.0, "a"]}, "base_lrs")]:
+        with pytest.raises(ValueError, match=match):
+            sched.load_state_dict(bad)
+        assert _snapshot(sched) == before
+    plateau = ReduceLROnPlateau(make_opt(groups=2))
+    before = _snapshot(plateau)
+    for bad in [{"num_bad_epochs": 3, "mode": "up"}, {"min_lrs": [0.0]}, {"factor": 2.0}]:
+        with pytest.raises(ValueError, match="ReduceLROnPlateau.load_state_dict"):
+            plateau.load_state_dict(bad)
+        assert _snapshot(plateau) == before
+
+
+def test_load_state_dict_round_trips_through_a_file(tmp_path):
+    from nn import load, save
+    a = ReduceLROnPlateau(make_opt(), patience=0)
+    for metric in [3, 3, 3]:
+        a.step(metric)
+    save(a, tmp_path / "s.npz")
+    b = ReduceLROnPlateau(make_opt())
+    b.load_state_dict(load(tmp_path / "s.npz"))
+    assert b.state_dict() == a.state_dict()
+    c = StepLR(make_opt(groups=2), step_size=2)
+    for _ in range(3):
+        c.step()
+    save(c, tmp_path / "c.npz")
+    d = StepLR(make_opt(groups=2), step_size=5)
+    d.load_state_dict(load(tmp_path / "c.npz"))
+    assert d.get_last_lr() == c.get_last_lr() and d.state_dict() == c.state_dict()
