@@ -61,6 +61,11 @@ def softplus(x, beta=1.0):
     return ag.softplus(x) if beta == 1 else ag.softplus(beta * x) / beta
 
 
+def silu(x):
+    """x·σ(x) (swish)."""
+    return x * ag.sigmoid(x)
+
+
 def maxout(x, pieces, axis=-1):
     """The max over groups of `pieces` consecutive features along `axis` (Goodfellow et al.):
     (..., k·pieces) -> (..., k). Put a Linear layer with k·pieces outputs before it."""
@@ -76,7 +81,7 @@ def maxout(x, pieces, axis=-1):
 
 
 _ACTIVATIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid, "leaky_relu": leaky_relu,
-                "elu": elu, "gelu": gelu, "softplus": softplus, "identity": identity,
+                "elu": elu, "gelu": gelu, "softplus": softplus, "silu": silu, "identity": identity,
                 "linear": identity}
 
 
@@ -403,3 +408,6 @@ def _total(terms, fname):
     if total is None:
         raise ValueError(f"{fname}: got no parameters")
     return total
+
+
+from .functional_sequence import *  # noqa: E402,F401,F403  (embedding, cells, attention)
