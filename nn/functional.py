@@ -99,6 +99,18 @@ def get_activation(activation):
                          f"of {sorted(_ACTIVATIONS)}") from None
 
 
+def linear(x, weight, bias=None):
+    """x Wᵀ + b over the last axis; leading axes are flattened first, so the product is one
+    matrix multiply (and its gradient one more) rather than a stack of small ones."""
+    shape = np.shape(x)
+    if len(shape) > 2:
+        x = ag.reshape(x, shape=(-1, shape[-1]))
+    y = x @ ag.transpose(weight)
+    if bias is not None:
+        y = y + bias
+    return ag.reshape(y, shape=shape[:-1] + (np.shape(weight)[0],)) if len(shape) > 2 else y
+
+
 # ---- dropout and normalisation --------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import autograd as ag
 from autograd.tensor import as_array
 
-from .functional import _dtype, dropout
+from .functional import _dtype, dropout, linear
 
 
 # ---- embedding ------------------------------------------------------------------------------
@@ -78,25 +78,20 @@ def gru_update(gi, gh, h):
     return n + z * (h - n)
 
 
-def _project(x, w, b):
-    y = x @ ag.transpose(w)
-    return y if b is None else y + b
-
-
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """One Elman step: h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)."""
-    return rnn_update(_project(x, w_ih, b_ih), _project(h, w_hh, b_hh), nonlinearity)
+    return rnn_update(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh), nonlinearity)
 
 
 def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step from state (h, c) with weights of shape (4·hidden, ·); returns (h', c')."""
     h, c = state
-    return lstm_update(_project(x, w_ih, b_ih), _project(h, w_hh, b_hh), c)
+    return lstm_update(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh), c)
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step with weights of shape (3·hidden, ·); returns h'."""
-    return gru_update(_project(x, w_ih, b_ih), _project(h, w_hh, b_hh), h)
+    return gru_update(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh), h)
 
 
 # ---- attention ------------------------------------------------------------------------------
@@ -155,7 +150,7 @@ def attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=Non
         raise ValueError(f"{fname}: attn_mask of shape {np.shape(attn_mask)} does not broadcast "
                          f"to the scores' shape {scores_shape} (query {qs}, key {ks})")
     scale = 1 / math.sqrt(qs[-1]) if scale is None else scale
-    scores = (q @ ag.swapaxes(k, -1, -2)) * scale
+    scores = (q * scale) @ ag.swapaxes(k, -1, -2)
     if add is not None:
         scores = scores + add
     if keep is None:

@@ -69,14 +69,13 @@ class MultiheadAttention(Module):
         if self._same_dims:
             w = self.in_proj_weight
             if query is key and key is value:           # self-attention: one matmul
-                qkv = query @ ag.transpose(w)
-                qkv = qkv if b is None else qkv + b
+                qkv = F.linear(query, w, b)
                 return qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
             wq, wk, wv = w[:E], w[E:2 * E], w[2 * E:]
         else:
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        return tuple(x @ ag.transpose(w) if bb is None else x @ ag.transpose(w) + bb
-                     for x, w, bb in ((query, wq, bq), (key, wk, bk), (value, wv, bv)))
+        return tuple(F.linear(x, w, bb) for x, w, bb in ((query, wq, bq), (key, wk, bk),
+                                                          (value, wv, bv)))
 
     def _check(self, query, key, value, key_padding_mask, attn_mask):
         qs, ks, vs = np.shape(query), np.shape(key), np.shape(value)
