@@ -106,10 +106,9 @@ def _mask_parts(attn_mask, dtype):
     if m.dtype == np.bool_:
         return m, None
     keep = m > -np.inf
-    if keep.all():
-        return None, attn_mask
-    return keep, ag.where(keep, attn_mask, 0.0) if isinstance(attn_mask, ag.Tensor) \
-        else np.where(keep, m, 0.0).astype(dtype)
+    if isinstance(attn_mask, ag.Tensor):            # a learned bias: keep its gradient
+        return (None, attn_mask) if keep.all() else (keep, ag.where(keep, attn_mask, 0.0))
+    return (None if keep.all() else keep), np.where(keep, m, 0.0).astype(dtype)
 
 
 def _broadcasts(shape, target):

@@ -209,5 +209,5 @@ def _positions(m, x, table):
     T = shape[1] if m.batch_first and len(shape) == 3 else shape[0]
     if T > m.max_len:
         raise ValueError(f"{type(m).__name__}: sequence length {T} exceeds max_len {m.max_len}")
-    rows = table[:T]
+    rows = table[:T] if table.dtype == F._dtype(x) else ag.astype(table[:T], F._dtype(x))
     return rows if len(shape) == 2 or m.batch_first else ag.expand_dims(rows, 1)

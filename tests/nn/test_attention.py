@@ -231,3 +231,15 @@ def test_mha_errors():
           attn_mask=np.zeros((5, 5), bool))
     with pytest.raises(ValueError, match="divisible by num_heads"):
         nn.MultiheadAttention(10, 3)
+
+
+def test_float32_stays_float32():
+    q = ag.Tensor(rng.normal(size=(2, 3, 4)).astype(np.float32))
+    for mask in (None, np.zeros((3, 3)), nn.functional.generate_square_subsequent_mask(3),
+                 np.tril(np.ones((3, 3), bool))):
+        assert F.scaled_dot_product_attention(q, q, q, mask).dtype == np.float32
+    m = nn.MultiheadAttention(4, 2, batch_first=True, dtype=np.float32)
+    out, w = m(q, q, q, key_padding_mask=np.array([[0, 0, 1]] * 2, bool))
+    assert out.dtype == w.dtype == np.float32
+    lstm = nn.LSTM(4, 3, dtype=np.float32)
+    assert lstm(q, lengths=[2, 1, 2])[0].dtype == np.float32
