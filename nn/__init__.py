@@ -23,3 +23,7 @@ from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
 from .serialization import FileFormatError, load, save
 from .train import EarlyStopping, History, fit
+from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncoding, LSTMCell,
+                     MultiheadAttention, RNNCell, SiLU, SinusoidalPositionalEncoding,
+                     TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                     TransformerEncoderLayer)

@@ -61,6 +61,11 @@ def softplus(x, beta=1.0):
     return ag.softplus(x) if beta == 1 else ag.softplus(beta * x) / beta
 
 
+def silu(x):
+    """x·σ(x) (swish)."""
+    return x * ag.sigmoid(x)
+
+
 def maxout(x, pieces, axis=-1):
     """The max over groups of `pieces` consecutive features along `axis` (Goodfellow et al.):
     (..., k·pieces) -> (..., k). Put a Linear layer with k·pieces outputs before it."""
@@ -76,7 +81,7 @@ def maxout(x, pieces, axis=-1):
 
 
 _ACTIVATIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid, "leaky_relu": leaky_relu,
-                "elu": elu, "gelu": gelu, "softplus": softplus, "identity": identity,
+                "elu": elu, "gelu": gelu, "softplus": softplus, "silu": silu, "identity": identity,
                 "linear": identity}
 
 
@@ -92,6 +97,18 @@ def get_activation(activation):
     except (KeyError, TypeError):
         raise ValueError(f"unknown activation {activation!r}; expected None, a callable or one "
                          f"of {sorted(_ACTIVATIONS)}") from None
+
+
+def linear(x, weight, bias=None):
+    """x Wᵀ + b over the last axis; leading axes are flattened first, so the product is one
+    matrix multiply (and its gradient one more) rather than a stack of small ones."""
+    shape = np.shape(x)
+    if len(shape) > 2:
+        x = ag.reshape(x, shape=(-1, shape[-1]))
+    y = x @ ag.transpose(weight)
+    if bias is not None:
+        y = y + bias
+    return ag.reshape(y, shape=shape[:-1] + (np.shape(weight)[0],)) if len(shape) > 2 else y
 
 
 # ---- dropout and normalisation --------------------------------------------------------------
@@ -410,3 +427,6 @@ def _total(terms, fname):
     if total is None:
         raise ValueError(f"{fname}: got no parameters")
     return total
+
+
+from .functional_sequence import *  # noqa: E402,F401,F403  (embedding, cells, attention)

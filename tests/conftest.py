@@ -28,3 +28,13 @@ def _restore_global_state():
     yield
     autograd.set_default_dtype(np.float64)
     autograd.set_grad_enabled(True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only when asked for (pytest -m slow)."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -10,3 +10,14 @@ from .scalar import Layer, Neuron, ScalarMLP
 __all__ = ["ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "Maxout", "ReLU", "Sigmoid",
            "Softmax", "Softplus", "Tanh", "MLP", "Linear", "BatchNorm1d", "Dropout", "LayerNorm",
            "Perceptron", "Layer", "Neuron", "ScalarMLP"]
+from .embedding import Embedding
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .attention import LearnedPositionalEncoding, MultiheadAttention, SinusoidalPositionalEncoding
+from .transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
+from .activation import SiLU
+
+__all__ += ["Embedding", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",
+            "LearnedPositionalEncoding", "MultiheadAttention", "SinusoidalPositionalEncoding",
+            "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+            "TransformerEncoderLayer", "SiLU"]

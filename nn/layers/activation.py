@@ -42,6 +42,14 @@ class Tanh(_Elementwise):
         super().__init__()
 
 
+class SiLU(_Elementwise):
+    """x·σ(x) (swish)."""
+    fn = staticmethod(F.silu)
+
+    def __init__(self):
+        super().__init__()
+
+
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope·x."""
 

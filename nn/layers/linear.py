@@ -37,8 +37,7 @@ class Linear(Module):
         if np.ndim(x) == 0 or np.shape(x)[-1] != self.in_features:
             raise ValueError(f"Linear: expected input whose last axis has {self.in_features} "
                              f"features, got shape {np.shape(x)}")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
