@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from autograd import Tensor, default_generator, get_default_dtype
-from autograd.tensor import as_array
+from autograd import as_array
 
 
 class TensorDataset:

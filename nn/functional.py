@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import as_array
+from autograd import as_array
 
 def _dtype(x):
     """The floating dtype results should keep (float32 input stays float32)."""

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import as_array
+from autograd import as_array
 
 from .functional import _dtype, dropout, linear
 

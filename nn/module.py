@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
-from autograd.tensor import as_array
+from autograd import as_array
 
 
 class Parameter(Tensor):

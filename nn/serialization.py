@@ -24,7 +24,7 @@ import zipfile
 import numpy as np
 
 from autograd import Tensor
-from autograd.tensor import as_array
+from autograd import as_array
 
 _META = "__chainrule__"
 _FORMAT = 1

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from autograd import Tensor, no_grad
-from autograd.tensor import as_array
+from autograd import as_array
 
 
 def accuracy(output, target, threshold=0.0):

@@ -8,7 +8,7 @@ Masks follow nn.MultiheadAttention, not scaled_dot_product_attention: in `attn_m
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import as_array
+from autograd import as_array
 
 from .. import functional as F
 from .. import init

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import as_array
+from autograd import as_array
 
 from .. import functional as F
 from .. import init
