@@ -1,0 +1,1012 @@
+"""Random programs: hypothesis composes small DAGs of autograd's ops and checks each one.
+
+A `Program` is data: input shapes, a seed for the input values, and nodes `y_k = op(args,
+params)`. The same description is run twice, by the engine (autograd functions and Tensor
+operators) and by plain NumPy (an independent reference written here), and checked for
+  - equal forward values,
+  - first derivatives against central differences (gradcheck, full Jacobian),
+  - second derivatives (gradgradcheck).
+The outputs are every node no other node consumes, so nothing drawn is dead code.
+
+Domains are kept safe while the program is drawn, on the actual values: log/sqrt/division take
+x directly when it is positive (|x| > 0.2 for divisors), else x*x + 0.5; exp takes x when
+|x| <= 4, else tanh(x); piecewise-linear ops (relu, abs, maximum, minimum, clip, max/min
+reductions) are chosen only where every value is more than MARGIN from a kink or tie; var/std
+only where the variance is not near 0. A node whose value would leave [-BOUND, BOUND] (or
+become larger than MAX_SIZE elements) is drawn as tanh of its first operand instead.
+
+The generator draws through a `Choices` object, so the same code serves hypothesis (shrinking,
+readable falsifying examples: the Program's repr is the program) and a plain `random.Random`
+(the coverage test, which checks that every op is drawn at all).
+
+Default run: the profile's examples (conftest, 40 under `ci`); `-m slow` adds a 3000-example soak.
+"""
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import autograd as ag
+from autograd.testing import gradcheck, gradgradcheck
+
+MARGIN = 1e-3        # least distance of a value from a kink or a tie
+BOUND = 1e3          # largest |value| a node may hold
+MAX_SIZE = 36        # most elements a node may hold
+MAX_NODES = 7
+
+
+# ---- choices: hypothesis or random -----------------------------------------------------------
+
+
+class HypothesisChoices:
+    """Draws from a hypothesis `data` object (shrinks toward the first option / the low end)."""
+
+    def __init__(self, draw):
+        self._draw = draw
+
+    def integer(self, lo, hi):
+        return self._draw(st.integers(lo, hi))
+
+    def choice(self, options):
+        return self._draw(st.sampled_from(list(options)))
+
+    def boolean(self):
+        return self._draw(st.booleans())
+
+    def permutation(self, n):
+        return tuple(self._draw(st.permutations(range(n))))
+
+
+class RandomChoices:
+    """The same draws from a seeded random.Random (used to measure op coverage)."""
+
+    def __init__(self, seed):
+        self._r = random.Random(seed)
+
+    def integer(self, lo, hi):
+        return self._r.randint(lo, hi)
+
+    def choice(self, options):
+        return self._r.choice(list(options))
+
+    def boolean(self):
+        return self._r.random() < 0.5
+
+    def permutation(self, n):
+        p = list(range(n))
+        self._r.shuffle(p)
+        return tuple(p)
+
+
+# ---- formatting ------------------------------------------------------------------------------
+
+
+def _fmt_const(v):
+    if isinstance(v, np.ndarray):
+        return repr(v.tolist())
+    if isinstance(v, slice):
+        parts = ["" if v.start is None else str(v.start), "" if v.stop is None else str(v.stop)]
+        return ":".join(parts + ([str(v.step)] if v.step is not None else []))
+    if v is None:
+        return "None"
+    if v is Ellipsis:
+        return "..."
+    return repr(v)
+
+
+def _fmt_index(index):
+    return ", ".join(_fmt_const(i) for i in index) if index else "()"
+
+
+def _fmt_kw(params, keys):
+    return "".join(f", {k}={params[k]!r}" for k in keys if k in params)
+
+
+# ---- value transforms shared by several ops ----------------------------------------------------
+# Each works on Tensors and on ndarrays alike (operators only), and each has a `safe_*` guard that
+# says whether the value may be used directly.
+
+
+def positive(v):
+    return v * v + 0.5
+
+
+def safe_positive(a):
+    return a.size > 0 and a.min() > 0.2
+
+
+def safe_bounded(a):
+    return np.abs(a).max(initial=0) <= 4
+
+
+def away_from(a, kink=0.0):
+    return bool(np.all(np.abs(a - kink) > MARGIN))
+
+
+# ---- the ops ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Op:
+    """One kind of node: `draw(ch, a, pool)` picks the other operands and the params for a first
+    operand of value `a` (or returns None where the op does not apply); `ag_fn` and `np_fn` run
+    it on Tensors and on arrays; `fmt(names, params)` writes it as code."""
+
+    name: str
+    draw: object
+    ag_fn: object
+    np_fn: object
+    fmt: object
+
+
+OPS = {}
+
+
+def register(name, draw, ag_fn, np_fn, fmt):
+    OPS[name] = Op(name, draw, ag_fn, np_fn, fmt)
+
+
+def _unary_draw(guard):
+    def draw(ch, i, pool):
+        return ((i,), {}) if guard(pool[i]) else None
+    return draw
+
+
+def _prefix(name):
+    return lambda n, p: f"{name}({n[0]})"
+
+
+# smooth unary functions of any real input: name, autograd, independent NumPy formula
+_np_erf = np.vectorize(math.erf, otypes=[float])
+UNARY = {
+    "tanh": (ag.tanh, np.tanh),
+    "sin": (ag.sin, np.sin),
+    "cos": (ag.cos, np.cos),
+    "sigmoid": (ag.sigmoid, lambda a: 0.5 * (1 + np.tanh(a / 2))),
+    "softplus": (ag.softplus, lambda a: np.logaddexp(0.0, a)),
+    "log_sigmoid": (ag.log_sigmoid, lambda a: -np.logaddexp(0.0, -a)),
+    "erf": (ag.erf, _np_erf),
+    "square": (ag.square, np.square),
+    "neg": (lambda a: -a, np.negative),
+}
+for _name, (_f, _g) in UNARY.items():
+    register(_name, _unary_draw(lambda a: True), _f, _g,
+             (lambda n, p: f"-{n[0]}") if _name == "neg" else _prefix(_name))
+
+
+def _transformed(name, ag_f, np_f, guard, wrap_ag, wrap_np, wrap_fmt):
+    """A unary op whose input is used directly where guard(a) holds, else through `wrap`."""
+    def draw(ch, i, pool):
+        return (i,), {"wrap": not guard(pool[i])}
+    register(name, draw,
+             lambda a, wrap: ag_f(wrap_ag(a) if wrap else a),
+             lambda a, wrap: np_f(wrap_np(a) if wrap else a),
+             lambda n, p: f"{name}({wrap_fmt(n[0]) if p['wrap'] else n[0]})")
+
+
+_fmt_pos = "({0}*{0} + 0.5)".format
+for _name, _f, _g in [("log", ag.log, np.log), ("sqrt", ag.sqrt, np.sqrt),
+                      ("log1p", ag.log1p, np.log1p)]:
+    _transformed(_name, _f, _g, safe_positive, positive, positive, _fmt_pos)
+for _name, _f, _g in [("exp", ag.exp, np.exp), ("expm1", ag.expm1, np.expm1)]:
+    _transformed(_name, _f, _g, safe_bounded, ag.tanh, np.tanh, "tanh({})".format)
+
+# piecewise-linear with a kink at 0
+register("relu", _unary_draw(away_from), ag.relu, lambda a: np.maximum(a, 0.0), _prefix("relu"))
+register("abs", _unary_draw(away_from), ag.abs, np.abs, _prefix("abs"))
+
+
+def _draw_clip(ch, i, pool):
+    """Bounds in the middle of gaps between the sorted values, so no value is near a bound."""
+    a = pool[i]
+    v = np.unique(a)
+    mids = [float(round((lo + hi) / 2, 3)) for lo, hi in zip(v[:-1], v[1:])]
+    mids = [m for m in mids if away_from(a, m)]
+    if not mids:
+        return None
+    k = ch.integer(0, len(mids) - 1)
+    kind = ch.choice(["min", "max", "both"]) if k + 1 < len(mids) else ch.choice(["min", "max"])
+    lo = mids[k] if kind != "max" else None
+    hi = mids[ch.integer(k + 1, len(mids) - 1)] if kind == "both" else \
+        (mids[k] if kind == "max" else None)
+    return (i,), {"lo": lo, "hi": hi}
+
+
+register("clip", _draw_clip, lambda a, lo, hi: ag.clip(a, lo, hi),
+         lambda a, lo, hi: np.clip(a, -np.inf if lo is None else lo, np.inf if hi is None else hi),
+         lambda n, p: f"clip({n[0]}, {p['lo']}, {p['hi']})")
+
+
+# ---- binary elementwise ops, with broadcasting ----------------------------------------------
+
+
+def _broadcasts(a, b):
+    try:
+        return math.prod(np.broadcast_shapes(np.shape(a), np.shape(b))) <= MAX_SIZE
+    except ValueError:
+        return False
+
+
+def _partners(i, pool, ok=lambda a, b: True):
+    """Indices of pool values that broadcast with pool[i] (i itself included) and pass ok."""
+    return [j for j, b in enumerate(pool) if _broadcasts(pool[i], b) and ok(pool[i], b)]
+
+
+CONSTS = [1.5, -0.7, 2.0]
+
+
+def _draw_binary(ok=lambda a, b: True, const_ok=lambda a, c: True, swap=True):
+    """Second operand: another pool value (broadcast with the first) or a Python float."""
+    def draw(ch, i, pool):
+        js = _partners(i, pool, ok)
+        cs = [c for c in CONSTS if const_ok(pool[i], c)]
+        kind = ch.choice((["value"] if js else []) + (["const"] if cs else []))
+        first = ch.boolean() if swap else True
+        if kind == "value":
+            j = ch.choice(js)
+            return ((i, j) if first else (j, i)), {}
+        return (i,), {"const": ch.choice(cs), "const_first": not first}
+    return draw
+
+
+def _binary(name, ag_f, np_f, fmt, **kw):
+    def run(f):
+        def go(*xs, const=None, const_first=False):
+            if const is None:
+                return f(*xs)
+            return f(const, xs[0]) if const_first else f(xs[0], const)
+        return go
+
+    def show(n, p):
+        if "const" in p:
+            return fmt(*((repr(p["const"]), n[0]) if p["const_first"] else (n[0], repr(p["const"]))))
+        return fmt(*n)
+    register(name, _draw_binary(**kw), run(ag_f), run(np_f), show)
+
+
+_binary("add", lambda a, b: a + b, np.add, "{} + {}".format)
+_binary("sub", lambda a, b: a - b, np.subtract, "{} - {}".format)
+_binary("mul", lambda a, b: a * b, np.multiply, "{} * {}".format)
+_binary("maximum", ag.maximum, np.maximum, "maximum({}, {})".format,
+        ok=lambda a, b: away_from(a - b), const_ok=away_from)
+_binary("minimum", ag.minimum, np.minimum, "minimum({}, {})".format,
+        ok=lambda a, b: away_from(a - b), const_ok=away_from)
+
+
+def _draw_div(ch, i, pool):
+    """x / y with y used directly where |y| > 0.2, else y*y + 0.5 (or a constant numerator)."""
+    js = _partners(i, pool)
+    kind = ch.choice(["value", "const"])
+    if kind == "const":
+        return (i,), {"wrap": not bool(np.all(np.abs(pool[i]) > 0.2)), "const": ch.choice(CONSTS)}
+    j = ch.choice(js)
+    return (j, i), {"wrap": not bool(np.all(np.abs(pool[i]) > 0.2))}
+
+
+register("div", _draw_div,
+         lambda *xs, wrap, const=None: (const if const is not None else xs[0]) /
+         (positive(xs[-1]) if wrap else xs[-1]),
+         lambda *xs, wrap, const=None: np.divide(const if const is not None else xs[0],
+                                                positive(xs[-1]) if wrap else xs[-1]),
+         lambda n, p: f"{p.get('const', n[0])} / {_fmt_pos(n[-1]) if p['wrap'] else n[-1]}")
+
+
+def _draw_power(ch, i, pool):
+    """x ** 2 or 3 for any x; a positive base to a real constant power or to a bounded value;
+    a constant base to a bounded power."""
+    kind = ch.choice(["int", "real", "tensor", "rpow"])
+    wrap = not safe_positive(pool[i])
+    if kind == "int":
+        return (i,), {"p": ch.choice([2, 3])}
+    if kind == "real":
+        return (i,), {"p": ch.choice([0.5, -1.5, 1.7]), "wrap": wrap}
+    if kind == "rpow":
+        return (i,), {"base": ch.choice([2.0, 0.6]), "wrap": not safe_bounded(pool[i])}
+    js = _partners(i, pool, lambda a, b: np.abs(b).max(initial=0) <= 2)
+    return ((i, ch.choice(js)), {"wrap": wrap}) if js else None
+
+
+def _power(pow_, tanh):
+    def f(*xs, p=None, base=None, wrap=False):
+        if base is not None:
+            return base ** (tanh(xs[0]) if wrap else xs[0])
+        x = positive(xs[0]) if wrap else xs[0]
+        return pow_(x, xs[1] if p is None else p)
+    return f
+
+
+def _fmt_power(n, p):
+    if "base" in p:
+        return f"{p['base']} ** {'tanh(%s)' % n[0] if p['wrap'] else n[0]}"
+    x = _fmt_pos(n[0]) if p.get("wrap") else n[0]
+    return f"{x} ** {p['p'] if 'p' in p else n[1]}"
+
+
+register("power", _draw_power, _power(ag.power, ag.tanh), _power(np.power, np.tanh), _fmt_power)
+
+
+def _draw_where(ch, i, pool):
+    """where(mask, x, y) with a fixed boolean mask of the broadcast shape."""
+    j = ch.choice(_partners(i, pool))
+    shape = np.broadcast_shapes(pool[i].shape, pool[j].shape)
+    bits = [ch.boolean() for _ in range(math.prod(shape))]
+    return (i, j), {"mask": np.array(bits, dtype=bool).reshape(shape)}
+
+
+register("where", _draw_where, lambda a, b, mask: ag.where(mask, a, b),
+         lambda a, b, mask: np.where(mask, a, b),
+         lambda n, p: f"where({_fmt_const(p['mask'])}, {n[0]}, {n[1]})")
+
+
+# ---- reductions ------------------------------------------------------------------------------
+
+
+def _all_axes(nd):
+    """Every axis argument a reduction takes on an nd-d array: None, ints (± form), tuples."""
+    out = [None] + list(range(nd)) + [a - nd for a in range(nd)]
+    out += [t for r in range(2, nd + 1) for t in itertools.combinations(range(nd), r)]
+    return out
+
+
+def _moved(a, axis):
+    """a with the reduced axes moved last and merged: shape (outputs, reduced)."""
+    nd = a.ndim
+    axes = tuple(range(nd)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    axes = tuple(x % nd for x in axes) if nd else ()
+    rest = [x for x in range(nd) if x not in axes]
+    return np.transpose(a, rest + list(axes)).reshape(-1, math.prod(a.shape[x] for x in axes))
+
+
+def _no_tie(a, axis, top):
+    s = np.sort(_moved(a, axis), axis=1)
+    if s.shape[1] < 2:
+        return True
+    gap = s[:, -1] - s[:, -2] if top else s[:, 1] - s[:, 0]
+    return bool(np.all(gap > MARGIN))
+
+
+def _spread(a, axis, ddof):
+    m = _moved(a, axis)
+    return m.shape[1] - ddof > 0 and bool(np.all(np.var(m, axis=1, ddof=ddof) > 1e-2))
+
+
+def _np_logsumexp(a, axis=None, keepdims=False):
+    m = np.max(a, axis=axis, keepdims=True)
+    s = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return s if keepdims else np.squeeze(s, axis=axis)
+
+
+REDUCTIONS = {
+    "sum": (ag.sum, np.sum, None),
+    "mean": (ag.mean, np.mean, None),
+    "prod": (ag.prod, np.prod, None),
+    "logsumexp": (ag.logsumexp, _np_logsumexp, None),
+    "max": (ag.max, np.max, lambda a, ax: _no_tie(a, ax, top=True)),
+    "min": (ag.min, np.min, lambda a, ax: _no_tie(a, ax, top=False)),
+}
+
+
+def _draw_reduction(guard):
+    def draw(ch, i, pool):
+        a = pool[i]
+        axes = [ax for ax in _all_axes(a.ndim) if guard is None or guard(a, ax)]
+        return ((i,), {"axis": ch.choice(axes), "keepdims": ch.boolean()}) if axes else None
+    return draw
+
+
+def _fmt_reduce(name):
+    return lambda n, p: f"{name}({n[0]}{_fmt_kw(p, ['axis', 'ddof', 'keepdims'])})"
+
+
+for _name, (_f, _g, _guard) in REDUCTIONS.items():
+    register(_name, _draw_reduction(_guard), _f, _g, _fmt_reduce(_name))
+
+
+def _draw_moment(ch, i, pool):
+    a = pool[i]
+    opts = [(ax, d) for ax in _all_axes(a.ndim) for d in (0, 1) if _spread(a, ax, d)]
+    if not opts:
+        return None
+    ax, d = ch.choice(opts)
+    return (i,), {"axis": ax, "ddof": d, "keepdims": ch.boolean()}
+
+
+for _name, _f, _g in [("var", ag.var, np.var), ("std", ag.std, np.std)]:
+    register(_name, _draw_moment, _f, _g, _fmt_reduce(_name))
+
+
+def _draw_softmax(ch, i, pool):
+    nd = pool[i].ndim
+    return ((i,), {"axis": ch.integer(-nd, nd - 1)}) if nd else None
+
+
+def _np_softmax(a, axis):
+    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+register("softmax", _draw_softmax, ag.softmax, _np_softmax, _fmt_reduce("softmax"))
+register("log_softmax", _draw_softmax, ag.log_softmax,
+         lambda a, axis: a - _np_logsumexp(a, axis=axis, keepdims=True), _fmt_reduce("log_softmax"))
+
+
+# ---- indexing --------------------------------------------------------------------------------
+
+
+def _draw_slice(ch, n):
+    step = ch.choice([1, 2, -1])
+    lo = ch.integer(0, n - 1)
+    hi = ch.integer(lo + 1, n)
+    if step > 0:
+        return slice(lo - n if ch.boolean() else lo, hi, step)
+    return slice(hi - 1, lo - 1 if lo > 0 else None, -1)
+
+
+def _draw_index(ch, i, pool):
+    """Basic (ints, slices, None, ...), integer arrays (repeats, negatives), boolean masks."""
+    shape = pool[i].shape
+    nd = len(shape)
+    if nd == 0:
+        return (i,), {"index": ch.choice([(), (None,), (Ellipsis,)])}
+    kind = ch.choice(["basic", "int_array", "two_arrays", "mask", "mixed"])
+    if kind == "basic" or (kind == "two_arrays" and nd < 2):
+        index = []
+        for n in shape:
+            k = ch.choice(["all", "int", "slice"])
+            index.append(slice(None) if k == "all" else ch.integer(-n, n - 1) if k == "int"
+                         else _draw_slice(ch, n))
+        if ch.boolean():
+            index.insert(ch.integer(0, nd), None)
+        if ch.boolean() and index[-1] == slice(None):
+            index[-1] = Ellipsis
+    elif kind in ("int_array", "mixed"):
+        ax = ch.integer(0, nd - 1)
+        n = shape[ax]
+        idx = np.array([ch.integer(-n, n - 1) for _ in range(ch.integer(1, 4))])
+        if ch.boolean() and idx.size % 2 == 0:
+            idx = idx.reshape(2, -1)
+        index = [slice(None)] * ax + [idx]
+        if kind == "mixed" and ax + 1 < nd:
+            index.append(ch.integer(0, shape[ax + 1] - 1))
+    elif kind == "two_arrays":
+        k = ch.integer(1, 3)
+        index = [np.array([ch.integer(0, n - 1) for _ in range(k)]) for n in shape[:2]]
+    else:
+        whole = ch.boolean()
+        mshape = shape if whole else shape[:1]
+        bits = [ch.boolean() for _ in range(math.prod(mshape))]
+        bits[ch.integer(0, len(bits) - 1)] = True
+        index = [np.array(bits).reshape(mshape)]
+    return (i,), {"index": tuple(index)}
+
+
+register("index", _draw_index, lambda a, index: a[index], lambda a, index: a[index],
+         lambda n, p: f"{n[0]}[{_fmt_index(p['index'])}]")
+
+
+# ---- linear algebra --------------------------------------------------------------------------
+
+
+def _mm_shape(sa, sb):
+    try:
+        return np.matmul(np.zeros(sa), np.zeros(sb)).shape
+    except ValueError:
+        return None
+
+
+def _draw_matmul(ch, i, pool):
+    """x @ y or x @ swapaxes(y, -1, -2), y any pool value (x itself included) that fits."""
+    a = pool[i]
+    if a.ndim == 0:
+        return None
+    opts = []
+    for j, b in enumerate(pool):
+        for t in (False, True) if b.ndim >= 2 else (False,):
+            sb = b.shape[:-2] + b.shape[:-3:-1] if t else b.shape
+            s = _mm_shape(a.shape, sb) if b.ndim else None
+            if s is not None and math.prod(s) <= MAX_SIZE:
+                opts.append((j, t))
+    if not opts:
+        return None
+    j, t = ch.choice(opts)
+    return (i, j), {"t": t}
+
+
+register("matmul", _draw_matmul,
+         lambda a, b, t: a @ (ag.swapaxes(b, -1, -2) if t else b),
+         lambda a, b, t: np.matmul(a, np.swapaxes(b, -1, -2) if t else b),
+         lambda n, p: f"{n[0]} @ {'swapaxes(%s, -1, -2)' % n[1] if p['t'] else n[1]}")
+
+
+def _draw_tensordot(ch, i, pool):
+    """Axes given as an int (trailing of x against leading of y) or as explicit pairs."""
+    a = pool[i]
+    j = ch.integer(0, len(pool) - 1)
+    b = pool[j]
+    pairs, used_b = [], set()
+    for _ in range(ch.integer(0, 2)):
+        opts = [(p, q) for p in range(a.ndim) for q in range(b.ndim)
+                if a.shape[p] == b.shape[q] and p not in [x for x, _ in pairs] and q not in used_b]
+        if not opts:
+            break
+        p, q = ch.choice(opts)
+        pairs.append((p, q))
+        used_b.add(q)
+    k = len(pairs)
+    free = [a.shape[p] for p in range(a.ndim) if p not in [x for x, _ in pairs]] + \
+        [b.shape[q] for q in range(b.ndim) if q not in used_b]
+    if math.prod(free) > MAX_SIZE:
+        return None
+    if ch.boolean() and a.shape[a.ndim - k:] == b.shape[:k]:
+        axes = k
+    else:
+        axes = ([p for p, _ in pairs], [q for _, q in pairs])
+    return (i, j), {"axes": axes}
+
+
+register("tensordot", _draw_tensordot, ag.tensordot, np.tensordot,
+         lambda n, p: f"tensordot({n[0]}, {n[1]}, axes={p['axes']!r})")
+
+
+def _draw_einsum(ch, i, pool):
+    """One or two operands; a letter may repeat (diagonals); any subset of letters out."""
+    letters = iter("abcdefgh")
+    sizes = {}
+    ops = [i] + ([ch.integer(0, len(pool) - 1)] if ch.boolean() else [])
+    subs = []
+    for j in ops:
+        sub = ""
+        for n in pool[j].shape:
+            same = [c for c, m in sizes.items() if m == n]
+            c = ch.choice(same) if same and ch.boolean() else next(letters)
+            sizes[c] = n
+            sub += c
+        subs.append(sub)
+    names = sorted(sizes)
+    keep = [c for c in names if ch.boolean()]
+    out = "".join(keep[k] for k in ch.permutation(len(keep)))
+    if math.prod(sizes[c] for c in out) > MAX_SIZE:
+        return None
+    return tuple(ops), {"subscripts": ",".join(subs) + "->" + out}
+
+
+register("einsum", _draw_einsum, lambda *xs, subscripts: ag.einsum(subscripts, *xs),
+         lambda *xs, subscripts: np.einsum(subscripts, *xs),
+         lambda n, p: f"einsum({p['subscripts']!r}, {', '.join(n)})")
+
+
+# ---- shape ops -------------------------------------------------------------------------------
+
+
+def _factors(n):
+    out, d = [], 2
+    while n > 1:
+        while n % d == 0:
+            out.append(d)
+            n //= d
+        d += 1
+    return out
+
+
+def _draw_reshape(ch, i, pool):
+    a = pool[i]
+    k = ch.integer(0 if a.size == 1 else 1, 3)
+    dims = [1] * k
+    for f in _factors(a.size):
+        dims[ch.integer(0, k - 1)] *= f
+    if k and ch.boolean():
+        dims[ch.integer(0, k - 1)] = -1
+    return (i,), {"shape": tuple(dims)}
+
+
+register("reshape", _draw_reshape, lambda a, shape: ag.reshape(a, shape=shape), np.reshape,
+         lambda n, p: f"reshape({n[0]}, {p['shape']})")
+
+
+def _draw_transpose(ch, i, pool):
+    nd = pool[i].ndim
+    return (i,), {"axes": None if ch.boolean() else ch.permutation(nd)}
+
+
+register("transpose", _draw_transpose, lambda a, axes: ag.transpose(a, axes=axes), np.transpose,
+         lambda n, p: f"transpose({n[0]}, axes={p['axes']})")
+
+
+def _draw_swapaxes(ch, i, pool):
+    nd = pool[i].ndim
+    return ((i,), {"axis1": ch.integer(-nd, nd - 1), "axis2": ch.integer(-nd, nd - 1)}) if nd else None
+
+
+register("swapaxes", _draw_swapaxes, ag.swapaxes, np.swapaxes,
+         lambda n, p: f"swapaxes({n[0]}, {p['axis1']}, {p['axis2']})")
+
+
+def _draw_expand_dims(ch, i, pool):
+    nd = pool[i].ndim
+    return (i,), {"axis": ch.integer(-nd - 1, nd)}
+
+
+register("expand_dims", _draw_expand_dims, ag.expand_dims, np.expand_dims,
+         lambda n, p: f"expand_dims({n[0]}, {p['axis']})")
+
+
+def _draw_squeeze(ch, i, pool):
+    shape = pool[i].shape
+    ones = [ax for ax, n in enumerate(shape) if n == 1]
+    if not ones:
+        return None
+    ax = ch.choice([None] + ones + [ax - len(shape) for ax in ones])
+    return (i,), {"axis": ax}
+
+
+register("squeeze", _draw_squeeze, ag.squeeze, np.squeeze,
+         lambda n, p: f"squeeze({n[0]}, axis={p['axis']})")
+
+
+def _draw_flatten(ch, i, pool):
+    nd = pool[i].ndim
+    if nd == 0:
+        return (i,), {"start_dim": 0, "end_dim": -1}
+    s = ch.integer(0, nd - 1)
+    return (i,), {"start_dim": s, "end_dim": ch.integer(s, nd - 1) - (nd if ch.boolean() else 0)}
+
+
+def _np_flatten(a, start_dim, end_dim):
+    if a.ndim == 0:
+        return a.reshape(1)
+    e = end_dim % a.ndim
+    return a.reshape(a.shape[:start_dim] + (-1,) + a.shape[e + 1:])
+
+
+register("flatten", _draw_flatten, ag.flatten, _np_flatten,
+         lambda n, p: f"flatten({n[0]}, {p['start_dim']}, {p['end_dim']})")
+
+
+def _draw_join(stack):
+    """concatenate (shapes equal but on the axis) or stack (shapes equal) of 2-3 pool values,
+    the first operand among them at a random place (it may appear twice)."""
+    def draw(ch, i, pool):
+        a = pool[i]
+        if not stack and a.ndim == 0:
+            return None
+        nd = a.ndim + stack
+        axis = ch.integer(-nd, nd - 1)
+        ax = axis % nd
+
+        def fits(b):
+            if stack:
+                return b.shape == a.shape
+            return b.ndim == a.ndim and all(m == n for k, (m, n) in
+                                            enumerate(zip(a.shape, b.shape)) if k != ax)
+        js = [j for j, b in enumerate(pool) if fits(b)]
+        ids = [i] + [ch.choice(js) for _ in range(ch.integer(1, 2))]
+        ids = [ids[k] for k in ch.permutation(len(ids))]
+        total = sum(pool[j].size for j in ids)
+        return (tuple(ids), {"axis": axis}) if total <= MAX_SIZE else None
+    return draw
+
+
+register("concatenate", _draw_join(False), lambda *xs, axis: ag.concatenate(list(xs), axis=axis),
+         lambda *xs, axis: np.concatenate(xs, axis=axis),
+         lambda n, p: f"concatenate([{', '.join(n)}], axis={p['axis']})")
+register("stack", _draw_join(True), lambda *xs, axis: ag.stack(list(xs), axis=axis),
+         lambda *xs, axis: np.stack(xs, axis=axis),
+         lambda n, p: f"stack([{', '.join(n)}], axis={p['axis']})")
+
+
+def _draw_split(ch, i, pool):
+    shape = pool[i].shape
+    axes = [ax for ax, n in enumerate(shape) if n >= 2]
+    if not axes:
+        return None
+    ax = ch.choice(axes)
+    n = shape[ax]
+    if ch.boolean():
+        sections = ch.choice([k for k in range(2, n + 1) if n % k == 0])
+        count = sections
+    else:
+        cuts = sorted({ch.integer(1, n - 1) for _ in range(ch.integer(1, 2))})
+        sections, count = cuts, len(cuts) + 1
+    return (i,), {"sections": sections, "axis": ax - (len(shape) if ch.boolean() else 0),
+                  "piece": ch.integer(0, count - 1)}
+
+
+register("split", _draw_split,
+         lambda a, sections, axis, piece: ag.split(a, sections, axis=axis)[piece],
+         lambda a, sections, axis, piece: np.split(a, sections, axis=axis)[piece],
+         lambda n, p: f"split({n[0]}, {p['sections']}, axis={p['axis']})[{p['piece']}]")
+
+
+def _draw_pad(ch, i, pool):
+    a = pool[i]
+    if a.ndim == 0:
+        return None
+    kind = ch.choice(["int", "pair", "full"])
+    if kind == "int":
+        width = ch.integer(0, 2)
+    elif kind == "pair":
+        width = (ch.integer(0, 2), ch.integer(0, 2))
+    else:
+        width = tuple((ch.integer(0, 2), ch.integer(0, 1)) for _ in range(a.ndim))
+    c = ch.choice([0.0, 0.5])
+    if np.pad(a, width).size > MAX_SIZE:
+        return None
+    return (i,), {"width": width, "c": c}
+
+
+register("pad", _draw_pad, lambda a, width, c: ag.pad(a, width, constant_values=c),
+         lambda a, width, c: np.pad(a, width, constant_values=c),
+         lambda n, p: f"pad({n[0]}, {p['width']}, constant_values={p['c']})")
+
+
+def _draw_tile(ch, i, pool):
+    a = pool[i]
+    reps = ch.integer(1, 3) if ch.boolean() else \
+        tuple(ch.integer(1, 2) for _ in range(ch.integer(1, a.ndim + 1)))
+    return ((i,), {"reps": reps}) if np.tile(a, reps).size <= MAX_SIZE else None
+
+
+register("tile", _draw_tile, ag.tile, np.tile, lambda n, p: f"tile({n[0]}, {p['reps']})")
+
+
+def _draw_repeat(ch, i, pool):
+    a = pool[i]
+    axis = None if a.ndim == 0 or ch.boolean() else ch.integer(-a.ndim, a.ndim - 1)
+    n = a.size if axis is None else a.shape[axis]
+    if ch.boolean():
+        repeats = ch.integer(1, 3)
+    else:
+        repeats = np.array([ch.integer(0, 2) for _ in range(n)])
+        repeats[ch.integer(0, n - 1)] += 1
+    return ((i,), {"repeats": repeats, "axis": axis}) \
+        if np.repeat(a, repeats, axis).size <= MAX_SIZE else None
+
+
+register("repeat", _draw_repeat, ag.repeat, np.repeat,
+         lambda n, p: f"repeat({n[0]}, {_fmt_const(p['repeats'])}, axis={p['axis']})")
+
+
+def _draw_flip(ch, i, pool):
+    nd = pool[i].ndim
+    return ((i,), {"axis": ch.choice(_all_axes(nd))}) if nd else None
+
+
+register("flip", _draw_flip, ag.flip, np.flip, lambda n, p: f"flip({n[0]}, axis={p['axis']})")
+
+
+def _draw_broadcast_to(ch, i, pool):
+    shape = pool[i].shape
+    new = tuple(ch.integer(1, 3) for _ in range(ch.integer(0, 1))) + \
+        tuple(ch.integer(1, 3) if n == 1 else n for n in shape)
+    return ((i,), {"shape": new}) if math.prod(new) <= MAX_SIZE else None
+
+
+register("broadcast_to", _draw_broadcast_to, lambda a, shape: ag.broadcast_to(a, shape=shape),
+         np.broadcast_to, lambda n, p: f"broadcast_to({n[0]}, {p['shape']})")
+
+
+# ---- programs --------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    op: str
+    args: tuple
+    params: dict = field(default_factory=dict)
+
+
+class Program:
+    """Inputs x0.. of `shapes` (values uniform in [-2, 2] from `seed`), nodes y0.., and the
+    outputs: every node that no later node uses."""
+
+    def __init__(self, shapes, seed, nodes):
+        self.shapes, self.seed, self.nodes = shapes, seed, nodes
+
+    def inputs(self):
+        rng = np.random.default_rng(self.seed)
+        return [rng.uniform(-2, 2, s) for s in self.shapes]
+
+    def names(self):
+        return [f"x{k}" for k in range(len(self.shapes))] + \
+            [f"y{k}" for k in range(len(self.nodes))]
+
+    def outputs(self):
+        k = len(self.shapes)
+        used = {a for node in self.nodes for a in node.args}
+        return [k + n for n in range(len(self.nodes)) if k + n not in used]
+
+    def run(self, xs, engine):
+        """The outputs for inputs xs (Tensors for the engine, arrays for NumPy)."""
+        vals = list(xs)
+        for node in self.nodes:
+            op = OPS.get(node.op) or NEGATIVE_OPS[node.op]
+            f = op.ag_fn if engine else op.np_fn
+            vals.append(f(*[vals[a] for a in node.args], **node.params))
+        return tuple(vals[o] for o in self.outputs())
+
+    def __repr__(self):
+        names = self.names()
+        lines = [f"seed={self.seed}; " + ", ".join(f"x{j}: {s}" for j, s in enumerate(self.shapes))]
+        for n, node in enumerate(self.nodes):
+            op = OPS.get(node.op) or NEGATIVE_OPS[node.op]
+            lines.append(f"y{n} = {op.fmt([names[a] for a in node.args], node.params)}")
+        lines.append("outputs: " + ", ".join(names[o] for o in self.outputs()))
+        return "Program(" + "; ".join(lines) + ")"
+
+    def _repr_pretty_(self, p, cycle):     # hypothesis prints falsifying examples with this
+        p.text(repr(self))
+
+
+def _valid(v):
+    return v.size <= MAX_SIZE and bool(np.all(np.isfinite(v))) and np.abs(v).max(initial=0) <= BOUND
+
+
+def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None):
+    """A random Program: inputs whose shapes mostly broadcast together, then nodes drawn on the
+    actual values so that every op is used inside its safe domain."""
+    ops = sorted(OPS, key=lambda name: name != "add") if ops is None else ops   # shrinks to add
+    base = tuple(ch.integer(1, 3) for _ in range(ch.integer(0, 3)))
+    shapes = []
+    for _ in range(ch.integer(1, max_inputs)):
+        if ch.integer(0, 3) == 0:      # an unrelated shape
+            shapes.append(tuple(ch.integer(1, 3) for _ in range(ch.integer(0, 3))))
+        else:                         # a suffix of the base shape, some axes 1
+            nd = ch.integer(0, len(base))
+            shapes.append(tuple(1 if ch.integer(0, 2) == 0 else n for n in base[len(base) - nd:]))
+    seed = ch.integer(0, 2 ** 16)
+    prog = Program(shapes, seed, [])
+    pool = prog.inputs()
+    for _ in range(ch.integer(2, max_nodes)):
+        # prefer recent values, so that programs are deep as well as wide
+        i = len(pool) - 1 - ch.integer(0, len(pool) - 1) if ch.boolean() else ch.integer(0, len(pool) - 1)
+        name = ch.choice(ops)
+        got = OPS[name].draw(ch, i, pool)
+        node = Node(name, *got) if got is not None else Node("tanh", (i,))
+        with np.errstate(all="ignore"):
+            value = np.asarray(OPS[node.op].np_fn(*[pool[a] for a in node.args], **node.params),
+                               dtype=np.float64)
+        if not _valid(value):
+            node = Node("tanh", (i,))
+            value = np.tanh(pool[i])
+        prog.nodes.append(node)
+        pool.append(value)
+    return prog
+
+
+@st.composite
+def programs(draw, **kw):
+    return draw_program(HypothesisChoices(draw), **kw)
+
+
+# ---- the check -------------------------------------------------------------------------------
+
+
+def check_program(prog, second=True):
+    """Forward equal to the NumPy reference; gradcheck; gradgradcheck. True or raise."""
+    xs = prog.inputs()
+    want = prog.run(xs, engine=False)
+    got = prog.run([ag.Tensor(x, requires_grad=True) for x in xs], engine=True)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert isinstance(g, ag.Tensor) and g.dtype == np.float64, prog
+        assert g.shape == np.shape(w), (prog, g.shape, np.shape(w))
+        np.testing.assert_allclose(g.data, w, rtol=1e-9, atol=1e-12, err_msg=repr(prog))
+    check_paths_agree(prog, xs)
+    fn = lambda *ts: prog.run(ts, engine=True)     # noqa: E731
+    assert gradcheck(fn, xs)
+    if second:
+        assert gradgradcheck(fn, xs, seed=0)
+    return True
+
+
+def check_paths_agree(prog, xs):
+    """The same vector-Jacobian product three ways: grad on arrays (first order), grad on Tensors
+    (create_graph=True) and backward() into .grad, one output at a time (so .grad accumulates)."""
+    rng = np.random.default_rng(1)
+    leaves = [ag.Tensor(x, requires_grad=True) for x in xs]
+    outs = [o for o in prog.run(leaves, engine=True) if o.requires_grad]
+    vs = [ag.Tensor(rng.standard_normal(o.shape)) for o in outs]
+    raw = ag.grad(outs, leaves, grad_outputs=vs, retain_graph=True, allow_unused=True)
+    taped = ag.grad(outs, leaves, grad_outputs=vs, retain_graph=True, create_graph=True,
+                    allow_unused=True)
+    for o, v in zip(outs, vs):
+        o.backward(v, retain_graph=True)
+    for x, r, t in zip(leaves, raw, taped):
+        r = np.zeros(x.shape) if r is None else r.data
+        for other in (t, x.grad):
+            np.testing.assert_allclose(np.zeros(x.shape) if other is None else other.data, r,
+                                       rtol=1e-12, atol=1e-12, err_msg=repr(prog))
+
+
+@given(programs())
+def test_random_programs(prog):
+    assert check_program(prog)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("'slow' not in config.getoption('markexpr').replace('not slow', '')",
+                    reason="soak test: run with -m slow (nothing deselects `slow` by default)")
+@settings(max_examples=3000)
+@given(programs())
+def test_random_programs_soak(prog):
+    assert check_program(prog)
+
+
+# ---- the generator covers what it claims -----------------------------------------------------
+
+
+def test_every_op_is_drawn():
+    """Every op in OPS appears in 300 random programs, and each draw is a valid program whose
+    repr names all its nodes (so a falsifying example reads as code)."""
+    seen = set()
+    for seed in range(300):
+        prog = draw_program(RandomChoices(seed))
+        seen.update(node.op for node in prog.nodes)
+        assert repr(prog).count(" = ") == len(prog.nodes)
+    assert seen == set(OPS), f"never drawn: {sorted(set(OPS) - seen)}"
+
+
+def test_repr_reads_as_code():
+    prog = Program([(2, 3), (3,)], 0, [Node("tanh", (1,)), Node("mul", (2, 0)),
+                                       Node("sum", (3,), {"axis": 1, "keepdims": False})])
+    assert repr(prog) == ("Program(seed=0; x0: (2, 3), x1: (3,); y0 = tanh(x1); y1 = y0 * x0; "
+                          "y2 = sum(y1, axis=1, keepdims=False); outputs: y2)")
+    assert check_program(prog)
+
+
+# ---- negative controls: the same checker must catch wrong derivatives and wrong values ------
+
+
+@ag.primitive
+def _sin_wrong_vjp(x):
+    "sin(x), with the derivative -cos(x) (wrong sign)"
+    return np.sin(x)
+
+
+_sin_wrong_vjp.defvjp(lambda g, out, x: -g * ag.cos(x))
+
+
+@ag.primitive
+def _cube_detached_vjp(x):
+    "x³, with the right first derivative 3x² computed as a constant: its own derivative is lost"
+    return x ** 3
+
+
+_cube_detached_vjp.defvjp(
+    lambda g, out, x: g * (3 * np.square(x.data if isinstance(x, ag.Tensor) else x)))
+
+NEGATIVE_OPS = {
+    "sin_wrong_vjp": Op("sin_wrong_vjp", None, _sin_wrong_vjp, np.sin, _prefix("sin_wrong_vjp")),
+    "cube_detached_vjp": Op("cube_detached_vjp", None, _cube_detached_vjp, lambda a: a ** 3,
+                            _prefix("cube_detached_vjp")),
+    "sin_vs_cos": Op("sin_vs_cos", None, ag.sin, np.cos, _prefix("sin_vs_cos")),
+}
+
+
+def _with_bad_node(bad):
+    """A program that mixes broadcasting, a reduction and a bad node in the middle."""
+    return Program([(2, 3), (3,)], 1, [Node("mul", (0, 1)), Node(bad, (2,)),
+                                       Node("sum", (3,), {"axis": 0, "keepdims": True})])
+
+
+def test_wrong_first_derivative_is_caught():
+    with pytest.raises(AssertionError, match="gradcheck: gradient mismatch"):
+        check_program(_with_bad_node("sin_wrong_vjp"))
+
+
+def test_derivative_that_is_not_differentiable_is_caught_at_second_order():
+    prog = _with_bad_node("cube_detached_vjp")
+    assert check_program(prog, second=False)          # right at first order ...
+    with pytest.raises(AssertionError, match="gradgradcheck: gradient mismatch"):
+        check_program(prog)                           # ... and caught at the second
+
+
+def test_wrong_forward_value_is_caught():
+    with pytest.raises(AssertionError, match="Not equal to tolerance"):
+        check_program(_with_bad_node("sin_vs_cos"))
