@@ -89,7 +89,7 @@ class RandomChoices:
 
 def _fmt_const(v):
     if isinstance(v, np.ndarray):
-        return repr(v.tolist())
+        return f"np.array({v.tolist()!r})"
     if isinstance(v, slice):
         parts = ["" if v.start is None else str(v.start), "" if v.stop is None else str(v.stop)]
         return ":".join(parts + ([str(v.step)] if v.step is not None else []))
@@ -98,10 +98,6 @@ def _fmt_const(v):
     if v is Ellipsis:
         return "..."
     return repr(v)
-
-
-def _fmt_index(index):
-    return ", ".join(_fmt_const(i) for i in index) if index else "()"
 
 
 def _fmt_kw(params, keys):
@@ -162,6 +158,32 @@ def _prefix(name):
     return lambda n, p: f"{name}({n[0]})"
 
 
+def _call(name, ag_f, via, a):
+    """ag_f(a) called the way `via` says: the autograd function, the NumPy ufunc of that name
+    on a Tensor (Tensor.__array_ufunc__) or the Tensor method."""
+    if via == "np":
+        return getattr(np, name)(a)
+    if via == "method":
+        return getattr(a, name)()
+    return ag_f(a)
+
+
+def _fmt_call(name, via, arg):
+    return f"np.{name}({arg})" if via == "np" else f"{arg}.{name}()" if via == "method" \
+        else f"{name}({arg})"
+
+
+def _ways(name):
+    """How `name` can be called on a Tensor: always autograd.name; also np.name (a ufunc that
+    Tensors dispatch) and t.name() where they exist."""
+    ways = ["ag"]
+    if isinstance(getattr(np, name, None), np.ufunc) and getattr(np, name) in UFUNCS:
+        ways.append("np")
+    if callable(getattr(ag.Tensor, name, None)):
+        ways.append("method")
+    return ways
+
+
 # smooth unary functions of any real input: name, autograd, independent NumPy formula
 _np_erf = np.vectorize(math.erf, otypes=[float])
 UNARY = {
@@ -175,19 +197,31 @@ UNARY = {
     "square": (ag.square, np.square),
     "neg": (lambda a: -a, np.negative),
 }
-for _name, (_f, _g) in UNARY.items():
-    register(_name, _unary_draw(lambda a: True), _f, _g,
-             (lambda n, p: f"-{n[0]}") if _name == "neg" else _prefix(_name))
+UFUNCS = {np.add, np.subtract, np.multiply, np.divide, np.power, np.negative, np.matmul, np.exp,
+          np.log, np.log1p, np.expm1, np.sqrt, np.sin, np.cos, np.tanh, np.absolute, np.maximum,
+          np.minimum, np.square}       # the ufuncs Tensor.__array_ufunc__ records as autograd ops
 
 
-def _transformed(name, ag_f, np_f, guard, wrap_ag, wrap_np, wrap_fmt):
-    """A unary op whose input is used directly where guard(a) holds, else through `wrap`."""
+def _transformed(name, ag_f, np_f, guard=lambda a: True, wrap_ag=None, wrap_np=None,
+                 wrap_fmt=None):
+    """A unary op, called in each of _ways(name); its input is used directly where guard(a)
+    holds, else through `wrap`."""
     def draw(ch, i, pool):
-        return (i,), {"wrap": not guard(pool[i])}
+        if not guard(pool[i]) and wrap_ag is None:
+            return None
+        return (i,), {"via": ch.choice(_ways(name)), "wrap": not guard(pool[i])}
     register(name, draw,
-             lambda a, wrap: ag_f(wrap_ag(a) if wrap else a),
-             lambda a, wrap: np_f(wrap_np(a) if wrap else a),
-             lambda n, p: f"{name}({wrap_fmt(n[0]) if p['wrap'] else n[0]})")
+             lambda a, via="ag", wrap=False: _call(name, ag_f, via, wrap_ag(a) if wrap else a),
+             lambda a, wrap=False: np_f(wrap_np(a) if wrap else a),
+             lambda n, p: _fmt_call(name, p.get("via"),
+                                    wrap_fmt(n[0]) if p.get("wrap") else n[0]))
+
+
+for _name, (_f, _g) in UNARY.items():
+    if _name == "neg":
+        register(_name, _unary_draw(lambda a: True), _f, _g, lambda n, p: f"-{n[0]}")
+    else:
+        _transformed(_name, _f, _g)
 
 
 _fmt_pos = "({0}*{0} + 0.5)".format
@@ -198,8 +232,8 @@ for _name, _f, _g in [("exp", ag.exp, np.exp), ("expm1", ag.expm1, np.expm1)]:
     _transformed(_name, _f, _g, safe_bounded, ag.tanh, np.tanh, "tanh({})".format)
 
 # piecewise-linear with a kink at 0
-register("relu", _unary_draw(away_from), ag.relu, lambda a: np.maximum(a, 0.0), _prefix("relu"))
-register("abs", _unary_draw(away_from), ag.abs, np.abs, _prefix("abs"))
+_transformed("relu", ag.relu, lambda a: np.maximum(a, 0.0), away_from)
+_transformed("abs", ag.abs, np.abs, away_from)
 
 
 def _draw_clip(ch, i, pool):
@@ -241,17 +275,26 @@ def _partners(i, pool, ok=lambda a, b: True):
 CONSTS = [1.5, -0.7, 2.0]
 
 
+def _draw_const(ch, a):
+    """A Python float, or an ndarray whose shape is a suffix of a's with some axes 1 (it meets
+    a Tensor through NumPy's operators: ndarray + Tensor)."""
+    if ch.boolean() or a.ndim == 0:
+        return ch.choice(CONSTS)
+    shape = tuple(1 if ch.boolean() else n for n in a.shape[ch.integer(0, a.ndim - 1):])
+    return np.array([ch.choice(CONSTS) for _ in range(math.prod(shape))]).reshape(shape)
+
+
 def _draw_binary(ok=lambda a, b: True, const_ok=lambda a, c: True, swap=True):
     """Second operand: another pool value (broadcast with the first) or a Python float."""
     def draw(ch, i, pool):
         js = _partners(i, pool, ok)
-        cs = [c for c in CONSTS if const_ok(pool[i], c)]
-        kind = ch.choice((["value"] if js else []) + (["const"] if cs else []))
+        kind = ch.choice(["value", "const"] if js else ["const"])
         first = ch.boolean() if swap else True
         if kind == "value":
             j = ch.choice(js)
             return ((i, j) if first else (j, i)), {}
-        return (i,), {"const": ch.choice(cs), "const_first": not first}
+        c = _draw_const(ch, pool[i])
+        return ((i,), {"const": c, "const_first": not first}) if const_ok(pool[i], c) else None
     return draw
 
 
@@ -265,7 +308,8 @@ def _binary(name, ag_f, np_f, fmt, **kw):
 
     def show(n, p):
         if "const" in p:
-            return fmt(*((repr(p["const"]), n[0]) if p["const_first"] else (n[0], repr(p["const"]))))
+            c = _fmt_const(p["const"])
+            return fmt(*((c, n[0]) if p["const_first"] else (n[0], c)))
         return fmt(*n)
     register(name, _draw_binary(**kw), run(ag_f), run(np_f), show)
 
@@ -336,21 +380,26 @@ def _draw_where(ch, i, pool):
     j = ch.choice(_partners(i, pool))
     shape = np.broadcast_shapes(pool[i].shape, pool[j].shape)
     bits = [ch.boolean() for _ in range(math.prod(shape))]
-    return (i, j), {"mask": np.array(bits, dtype=bool).reshape(shape)}
+    return (i, j), {"mask": np.array(bits, dtype=bool).reshape(shape), "tensor": ch.boolean()}
 
 
-register("where", _draw_where, lambda a, b, mask: ag.where(mask, a, b),
-         lambda a, b, mask: np.where(mask, a, b),
-         lambda n, p: f"where({_fmt_const(p['mask'])}, {n[0]}, {n[1]})")
+register("where", _draw_where,
+         lambda a, b, mask, tensor: ag.where(ag.Tensor(mask) if tensor else mask, a, b),
+         lambda a, b, mask, tensor: np.where(mask, a, b),
+         lambda n, p: f"where({'Tensor(%s)' if p['tensor'] else '%s'}, {n[0]}, {n[1]})"
+         % _fmt_const(p["mask"]))
 
 
 # ---- reductions ------------------------------------------------------------------------------
 
 
 def _all_axes(nd):
-    """Every axis argument a reduction takes on an nd-d array: None, ints (± form), tuples."""
-    out = [None] + list(range(nd)) + [a - nd for a in range(nd)]
-    out += [t for r in range(2, nd + 1) for t in itertools.combinations(range(nd), r)]
+    """Every axis argument a reduction takes on an nd-d array: None, ints and tuples (empty,
+    unsorted, negative)."""
+    out = [None, ()] + list(range(nd)) + [a - nd for a in range(nd)]
+    for r in range(1, nd + 1):
+        for t in itertools.combinations(range(nd), r):
+            out += [t, tuple(a - nd for a in reversed(t))] if r > 1 else [t]
     return out
 
 
@@ -396,16 +445,35 @@ def _draw_reduction(guard):
     def draw(ch, i, pool):
         a = pool[i]
         axes = [ax for ax in _all_axes(a.ndim) if guard is None or guard(a, ax)]
-        return ((i,), {"axis": ch.choice(axes), "keepdims": ch.boolean()}) if axes else None
+        if not axes:
+            return None
+        return (i,), {"axis": ch.choice(axes), "keepdims": ch.boolean(),
+                      "via": ch.choice(["ag", "method"])}
     return draw
 
 
+_META = ["axis", "ddof", "keepdims"]
+
+
+def _reduce(name, ag_f):
+    """ag_f(a, axis=.., keepdims=..), or the method with the metadata positional: a.sum(0, True)."""
+    def f(a, via="ag", **kw):
+        if via == "method":
+            return getattr(a, name)(*[kw[k] for k in _META if k in kw])
+        return ag_f(a, **kw)
+    return f
+
+
 def _fmt_reduce(name):
-    return lambda n, p: f"{name}({n[0]}{_fmt_kw(p, ['axis', 'ddof', 'keepdims'])})"
+    def fmt(n, p):
+        if p.get("via") == "method":
+            return f"{n[0]}.{name}({', '.join(repr(p[k]) for k in _META if k in p)})"
+        return f"{name}({n[0]}{_fmt_kw(p, _META)})"
+    return fmt
 
 
 for _name, (_f, _g, _guard) in REDUCTIONS.items():
-    register(_name, _draw_reduction(_guard), _f, _g, _fmt_reduce(_name))
+    register(_name, _draw_reduction(_guard), _reduce(_name, _f), _g, _fmt_reduce(_name))
 
 
 def _draw_moment(ch, i, pool):
@@ -414,11 +482,12 @@ def _draw_moment(ch, i, pool):
     if not opts:
         return None
     ax, d = ch.choice(opts)
-    return (i,), {"axis": ax, "ddof": d, "keepdims": ch.boolean()}
+    return (i,), {"axis": ax, "ddof": d, "keepdims": ch.boolean(),
+                  "via": ch.choice(["ag", "method"])}
 
 
 for _name, _f, _g in [("var", ag.var, np.var), ("std", ag.std, np.std)]:
-    register(_name, _draw_moment, _f, _g, _fmt_reduce(_name))
+    register(_name, _draw_moment, _reduce(_name, _f), _g, _fmt_reduce(_name))
 
 
 def _draw_softmax(ch, i, pool):
@@ -448,13 +517,26 @@ def _draw_slice(ch, n):
     return slice(hi - 1, lo - 1 if lo > 0 else None, -1)
 
 
+def _int_array(ch, n, size=None):
+    return np.array([ch.integer(-n, n - 1) for _ in range(size or ch.integer(1, 4))])
+
+
 def _draw_index(ch, i, pool):
-    """Basic (ints, slices, None, ...), integer arrays (repeats, negatives), boolean masks."""
+    """Basic (ints, slices, None, ...), integer arrays (repeats, negatives), two arrays side by
+    side or apart (NumPy then puts their axis first), boolean masks; the arrays passed as
+    ndarrays, lists or Tensors."""
     shape = pool[i].shape
     nd = len(shape)
     if nd == 0:
-        return (i,), {"index": ch.choice([(), (None,), (Ellipsis,)])}
-    kind = ch.choice(["basic", "int_array", "two_arrays", "mask", "mixed"])
+        return (i,), {"index": ch.choice([(), (None,), (Ellipsis,)]), "as_": "array"}
+    kind = ch.choice(["basic", "int_array", "two_arrays", "mask", "mixed", "apart", "ellipsis"])
+    if kind == "apart" and nd >= 3:
+        k = ch.integer(1, 3)
+        index = [_int_array(ch, shape[0], k), slice(None), _int_array(ch, shape[2], k)]
+        return (i,), {"index": tuple(index), "as_": ch.choice(["array", "list", "tensor"])}
+    if kind == "ellipsis":
+        return (i,), {"index": (Ellipsis, _int_array(ch, shape[-1])),
+                      "as_": ch.choice(["array", "list", "tensor"])}
     if kind == "basic" or (kind == "two_arrays" and nd < 2):
         index = []
         for n in shape:
@@ -468,7 +550,7 @@ def _draw_index(ch, i, pool):
     elif kind in ("int_array", "mixed"):
         ax = ch.integer(0, nd - 1)
         n = shape[ax]
-        idx = np.array([ch.integer(-n, n - 1) for _ in range(ch.integer(1, 4))])
+        idx = _int_array(ch, n)
         if ch.boolean() and idx.size % 2 == 0:
             idx = idx.reshape(2, -1)
         index = [slice(None)] * ax + [idx]
@@ -483,11 +565,28 @@ def _draw_index(ch, i, pool):
         bits = [ch.boolean() for _ in range(math.prod(mshape))]
         bits[ch.integer(0, len(bits) - 1)] = True
         index = [np.array(bits).reshape(mshape)]
-    return (i,), {"index": tuple(index)}
+    return (i,), {"index": tuple(index), "as_": ch.choice(["array", "list", "tensor"])}
 
 
-register("index", _draw_index, lambda a, index: a[index], lambda a, index: a[index],
-         lambda n, p: f"{n[0]}[{_fmt_index(p['index'])}]")
+def _as(index, as_):
+    """The arrays in an index as ndarrays, lists or Tensors (of the array's dtype: Tensor(ints)
+    alone would be float, the default dtype)."""
+    conv = {"array": lambda v: v, "list": lambda v: v.tolist(),
+            "tensor": lambda v: ag.Tensor(v, dtype=v.dtype)}[as_]
+    out = tuple(conv(v) if isinstance(v, np.ndarray) else v for v in index)
+    return out[0] if len(out) == 1 and isinstance(out[0], list) else out   # x[[0, 1]], not x[([0, 1],)]
+
+
+def _fmt_as(index, as_):
+    conv = {"array": _fmt_const, "list": lambda v: repr(v.tolist()),
+            "tensor": lambda v: f"Tensor({_fmt_const(v)}, dtype={v.dtype})"}[as_]
+    return ", ".join(conv(v) if isinstance(v, np.ndarray) else _fmt_const(v) for v in index) \
+        if index else "()"
+
+
+register("index", _draw_index, lambda a, index, as_: a[_as(index, as_)],
+         lambda a, index, as_: a[index],
+         lambda n, p: f"{n[0]}[{_fmt_as(p['index'], p['as_'])}]")
 
 
 # ---- linear algebra --------------------------------------------------------------------------
@@ -515,13 +614,23 @@ def _draw_matmul(ch, i, pool):
     if not opts:
         return None
     j, t = ch.choice(opts)
-    return (i, j), {"t": t}
+    return (i, j), {"t": t, "via": ch.choice(["op", "ag", "np", "method"])}
 
 
-register("matmul", _draw_matmul,
-         lambda a, b, t: a @ (ag.swapaxes(b, -1, -2) if t else b),
-         lambda a, b, t: np.matmul(a, np.swapaxes(b, -1, -2) if t else b),
-         lambda n, p: f"{n[0]} @ {'swapaxes(%s, -1, -2)' % n[1] if p['t'] else n[1]}")
+def _matmul(a, b, t, via):
+    b = ag.swapaxes(b, -1, -2) if t else b
+    return {"op": lambda: a @ b, "ag": lambda: ag.matmul(a, b), "np": lambda: np.matmul(a, b),
+            "method": lambda: a.matmul(b)}[via]()
+
+
+def _fmt_matmul(n, p):
+    b = f"swapaxes({n[1]}, -1, -2)" if p["t"] else n[1]
+    return {"op": f"{n[0]} @ {b}", "ag": f"matmul({n[0]}, {b})", "np": f"np.matmul({n[0]}, {b})",
+            "method": f"{n[0]}.matmul({b})"}[p["via"]]
+
+
+register("matmul", _draw_matmul, _matmul,
+         lambda a, b, t: np.matmul(a, np.swapaxes(b, -1, -2) if t else b), _fmt_matmul)
 
 
 def _draw_tensordot(ch, i, pool):
@@ -546,7 +655,8 @@ def _draw_tensordot(ch, i, pool):
     if ch.boolean() and a.shape[a.ndim - k:] == b.shape[:k]:
         axes = k
     else:
-        axes = ([p for p, _ in pairs], [q for _, q in pairs])
+        neg = ch.boolean()
+        axes = ([p - a.ndim * neg for p, _ in pairs], [q - b.ndim * neg for _, q in pairs])
     return (i, j), {"axes": axes}
 
 
@@ -555,25 +665,36 @@ register("tensordot", _draw_tensordot, ag.tensordot, np.tensordot,
 
 
 def _draw_einsum(ch, i, pool):
-    """One or two operands; a letter may repeat (diagonals); any subset of letters out."""
+    """One or two operands; a letter may repeat (diagonals); any subset of letters out, or the
+    implicit output (no '->'); leading axes may be an ellipsis (broadcast between operands)."""
     letters = iter("abcdefgh")
     sizes = {}
     ops = [i] + ([ch.integer(0, len(pool) - 1)] if ch.boolean() else [])
+    lead = [ch.integer(0, pool[j].ndim) if ch.integer(0, 2) == 0 else 0 for j in ops]
+    try:
+        ell = np.broadcast_shapes(*[pool[j].shape[:k] for j, k in zip(ops, lead)])
+    except ValueError:
+        lead, ell = [0] * len(ops), ()
     subs = []
-    for j in ops:
-        sub = ""
-        for n in pool[j].shape:
+    for j, k in zip(ops, lead):
+        sub = "..." if any(lead) else ""
+        for n in pool[j].shape[k:]:
             same = [c for c, m in sizes.items() if m == n]
             c = ch.choice(same) if same and ch.boolean() else next(letters)
             sizes[c] = n
             sub += c
         subs.append(sub)
-    names = sorted(sizes)
-    keep = [c for c in names if ch.boolean()]
-    out = "".join(keep[k] for k in ch.permutation(len(keep)))
-    if math.prod(sizes[c] for c in out) > MAX_SIZE:
+    if ch.integer(0, 3) == 0:
+        counts = [c for sub in subs for c in sub if c != "."]
+        out = "".join(sorted(c for c in set(counts) if counts.count(c) == 1))
+        spec = ",".join(subs)
+    else:
+        keep = [c for c in sorted(sizes) if ch.boolean()]
+        out = "".join(keep[k] for k in ch.permutation(len(keep)))
+        spec = ",".join(subs) + "->" + ("..." if any(lead) else "") + out
+    if math.prod(ell) * math.prod(sizes[c] for c in out) > MAX_SIZE:
         return None
-    return tuple(ops), {"subscripts": ",".join(subs) + "->" + out}
+    return tuple(ops), {"subscripts": spec}
 
 
 register("einsum", _draw_einsum, lambda *xs, subscripts: ag.einsum(subscripts, *xs),
@@ -602,20 +723,43 @@ def _draw_reshape(ch, i, pool):
         dims[ch.integer(0, k - 1)] *= f
     if k and ch.boolean():
         dims[ch.integer(0, k - 1)] = -1
-    return (i,), {"shape": tuple(dims)}
+    return (i,), {"shape": tuple(dims), "via": ch.choice(["ag", "method", "method_tuple"])}
 
 
-register("reshape", _draw_reshape, lambda a, shape: ag.reshape(a, shape=shape), np.reshape,
-         lambda n, p: f"reshape({n[0]}, {p['shape']})")
+def _reshape(a, shape, via):
+    return {"ag": lambda: ag.reshape(a, shape=shape), "method": lambda: a.reshape(*shape),
+            "method_tuple": lambda: a.reshape(shape)}[via]()
+
+
+def _fmt_reshape(n, p):
+    s = p["shape"]
+    return {"ag": f"reshape({n[0]}, shape={s})", "method": f"{n[0]}.reshape{s if len(s) != 1 else '(%d)' % s}",
+            "method_tuple": f"{n[0]}.reshape({s})"}[p["via"]]
+
+
+register("reshape", _draw_reshape, _reshape, np.reshape, _fmt_reshape)
 
 
 def _draw_transpose(ch, i, pool):
     nd = pool[i].ndim
-    return (i,), {"axes": None if ch.boolean() else ch.permutation(nd)}
+    axes = None if ch.boolean() else ch.permutation(nd)
+    return (i,), {"axes": axes, "via": ch.choice(["ag", "method"] + ["permute"] * (axes is not None))}
 
 
-register("transpose", _draw_transpose, lambda a, axes: ag.transpose(a, axes=axes), np.transpose,
-         lambda n, p: f"transpose({n[0]}, axes={p['axes']})")
+def _transpose(a, axes, via):
+    return {"ag": lambda: ag.transpose(a, axes=axes),
+            "method": lambda: a.transpose(*(axes or ())),
+            "permute": lambda: a.permute(*axes)}[via]()
+
+
+def _fmt_transpose(n, p):
+    ax = p["axes"]
+    return {"ag": f"transpose({n[0]}, axes={ax})",
+            "method": f"{n[0]}.transpose({', '.join(map(str, ax or ()))})",
+            "permute": f"{n[0]}.permute({', '.join(map(str, ax or ()))})"}[p["via"]]
+
+
+register("transpose", _draw_transpose, _transpose, np.transpose, _fmt_transpose)
 
 
 def _draw_swapaxes(ch, i, pool):
@@ -800,6 +944,15 @@ class Node:
     args: tuple
     params: dict = field(default_factory=dict)
 
+    def apply(self, vals, engine):
+        """The node's value from the values before it (`via`, how the engine is called, is not
+        the reference's business)."""
+        op = OPS.get(self.op) or NEGATIVE_OPS[self.op]
+        if engine:
+            return op.ag_fn(*[vals[a] for a in self.args], **self.params)
+        params = {k: v for k, v in self.params.items() if k != "via"}
+        return op.np_fn(*[vals[a] for a in self.args], **params)
+
 
 class Program:
     """Inputs x0.. of `shapes` (values uniform in [-2, 2] from `seed`), nodes y0.., and the
@@ -825,9 +978,7 @@ class Program:
         """The outputs for inputs xs (Tensors for the engine, arrays for NumPy)."""
         vals = list(xs)
         for node in self.nodes:
-            op = OPS.get(node.op) or NEGATIVE_OPS[node.op]
-            f = op.ag_fn if engine else op.np_fn
-            vals.append(f(*[vals[a] for a in node.args], **node.params))
+            vals.append(node.apply(vals, engine))
         return tuple(vals[o] for o in self.outputs())
 
     def __repr__(self):
@@ -869,8 +1020,7 @@ def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None):
         got = OPS[name].draw(ch, i, pool)
         node = Node(name, *got) if got is not None else Node("tanh", (i,))
         with np.errstate(all="ignore"):
-            value = np.asarray(OPS[node.op].np_fn(*[pool[a] for a in node.args], **node.params),
-                               dtype=np.float64)
+            value = np.asarray(node.apply(pool, engine=False), dtype=np.float64)
         if not _valid(value):
             node = Node("tanh", (i,))
             value = np.tanh(pool[i])
