@@ -1115,9 +1115,48 @@ def check_float32(prog):
     return True
 
 
+def _dot(a, b):
+    return float(sum(np.sum(np.asarray(getattr(x, "data", x)) * np.asarray(getattr(y, "data", y)))
+                     for x, y in zip(a, b)))
+
+
+def check_functional(prog):
+    """The JAX-style transforms agree with each other on the program: vᵀ(J u) from jvp equals
+    (vᵀJ) u from vjp; jacrev equals jacfwd; hvp equals the Hessian (of the input-0 block) times v."""
+    fa = ag.functional
+    xs = [ag.Tensor(x) for x in prog.inputs()]
+    rng = np.random.default_rng(3)
+    us = [rng.standard_normal(x.shape) for x in xs]
+    f = lambda *ts: prog.run(ts, engine=True)     # noqa: E731
+    outs, jv = fa.jvp(f, xs, us)
+    vs = [rng.standard_normal(o.shape) for o in outs]
+    _, vjp_fn = fa.vjp(f, *xs)
+    assert math.isclose(_dot(vs, jv), _dot(vjp_fn(vs), us), rel_tol=1e-9, abs_tol=1e-9), prog
+
+    last = lambda *ts: prog.run(ts, engine=True)[-1]     # noqa: E731
+    nums = tuple(range(len(xs)))
+    for r, c in zip(fa.jacrev(last, nums)(*xs), fa.jacfwd(last, nums)(*xs)):
+        np.testing.assert_allclose(r.data, c.data, rtol=1e-9, atol=1e-12, err_msg=repr(prog))
+
+    scalar = lambda *ts: sum(ag.sum(o * v) for o, v in zip(prog.run(ts, engine=True), vs))  # noqa: E731
+    w = [rng.standard_normal(x.shape) for x in xs]
+    w0 = [w[0]] + [np.zeros(x.shape) for x in xs[1:]]
+    hv = fa.hvp(scalar, tuple(xs), tuple(w0))[0]
+    h = fa.hessian(scalar, 0)(*xs)
+    n0 = xs[0].size
+    np.testing.assert_allclose(hv.data.reshape(-1), h.data.reshape(n0, n0) @ w[0].reshape(-1),
+                               rtol=1e-9, atol=1e-9, err_msg=repr(prog))
+    return True
+
+
 @given(programs())
 def test_random_programs(prog):
     assert check_program(prog)
+
+
+@given(programs())
+def test_random_programs_functional(prog):
+    assert check_functional(prog)
 
 
 @given(programs())
@@ -1145,7 +1184,7 @@ def test_random_programs_checkpoint_closures(prog):
 @settings(max_examples=3000)
 @given(programs())
 def test_random_programs_soak(prog):
-    assert check_program(prog)
+    assert check_program(prog) and check_float32(prog) and check_functional(prog)
 
 
 # ---- the generator covers what it claims -----------------------------------------------------
