@@ -410,7 +410,14 @@ def _moved(a, axis):
     axes = tuple(range(nd)) if axis is None else (axis,) if isinstance(axis, int) else axis
     axes = tuple(x % nd for x in axes) if nd else ()
     rest = [x for x in range(nd) if x not in axes]
-    return np.transpose(a, rest + list(axes)).reshape(-1, math.prod(a.shape[x] for x in axes))
+    return np.transpose(a, rest + list(axes)).reshape(math.prod(a.shape[x] for x in rest),
+                                                      math.prod(a.shape[x] for x in axes))
+
+
+def _some(a, axis):
+    """mean, logsumexp, max, min: only of a non-empty array (NumPy refuses or warns otherwise,
+    whatever the axis)."""
+    return a.size > 0
 
 
 def _no_tie(a, axis, top):
@@ -423,7 +430,7 @@ def _no_tie(a, axis, top):
 
 def _spread(a, axis, ddof):
     m = _moved(a, axis)
-    return m.shape[1] - ddof > 0 and bool(np.all(np.var(m, axis=1, ddof=ddof) > 1e-2))
+    return m.size > 0 and m.shape[1] - ddof > 0 and bool(np.all(np.var(m, axis=1, ddof=ddof) > 1e-2))
 
 
 def _np_logsumexp(a, axis=None, keepdims=False):
@@ -434,11 +441,11 @@ def _np_logsumexp(a, axis=None, keepdims=False):
 
 REDUCTIONS = {
     "sum": (ag.sum, np.sum, None),
-    "mean": (ag.mean, np.mean, None),
+    "mean": (ag.mean, np.mean, _some),
     "prod": (ag.prod, np.prod, None),
-    "logsumexp": (ag.logsumexp, _np_logsumexp, None),
-    "max": (ag.max, np.max, lambda a, ax: _no_tie(a, ax, top=True)),
-    "min": (ag.min, np.min, lambda a, ax: _no_tie(a, ax, top=False)),
+    "logsumexp": (ag.logsumexp, _np_logsumexp, _some),
+    "max": (ag.max, np.max, lambda a, ax: _some(a, ax) and _no_tie(a, ax, top=True)),
+    "min": (ag.min, np.min, lambda a, ax: _some(a, ax) and _no_tie(a, ax, top=False)),
 }
 
 
@@ -492,8 +499,12 @@ for _name, _f, _g in [("var", ag.var, np.var), ("std", ag.std, np.std)]:
 
 
 def _draw_softmax(ch, i, pool):
-    nd = pool[i].ndim
-    return ((i,), {"axis": ch.integer(-nd, nd - 1)}) if nd else None
+    shape = pool[i].shape
+    axes = [ax for ax, n in enumerate(shape) if n > 0]
+    if not axes:
+        return None
+    ax = ch.choice(axes)
+    return (i,), {"axis": ax - len(shape) if ch.boolean() else ax}
 
 
 def _np_softmax(a, axis):
@@ -531,6 +542,10 @@ def _draw_index(ch, i, pool):
     if nd == 0:
         return (i,), {"index": ch.choice([(), (None,), (Ellipsis,)]), "as_": "array"}
     kind = ch.choice(["basic", "int_array", "two_arrays", "mask", "mixed", "apart", "ellipsis"])
+    if 0 in shape:       # an empty axis takes only a full slice
+        index = [slice(None) if n == 0 else ch.integer(-n, n - 1) if ch.boolean() else
+                 _draw_slice(ch, n) for n in shape]
+        return (i,), {"index": tuple(index), "as_": "array"}
     if kind == "apart" and nd >= 3:
         k = ch.integer(1, 3)
         index = [_int_array(ch, shape[0], k), slice(None), _int_array(ch, shape[2], k)]
@@ -720,9 +735,12 @@ def _draw_reshape(ch, i, pool):
     a = pool[i]
     k = ch.integer(0 if a.size == 1 else 1, 3)
     dims = [1] * k
+    if a.size == 0:
+        dims = [ch.integer(1, 3) for _ in range(k)]
+        dims[ch.integer(0, k - 1)] = 0
     for f in _factors(a.size):
         dims[ch.integer(0, k - 1)] *= f
-    if k and ch.boolean():
+    if k and a.size and ch.boolean():
         dims[ch.integer(0, k - 1)] = -1
     return (i,), {"shape": tuple(dims), "via": ch.choice(["ag", "method", "method_tuple"])}
 
@@ -806,7 +824,7 @@ def _np_flatten(a, start_dim, end_dim):
     if a.ndim == 0:
         return a.reshape(1)
     e = end_dim % a.ndim
-    return a.reshape(a.shape[:start_dim] + (-1,) + a.shape[e + 1:])
+    return a.reshape(a.shape[:start_dim] + (math.prod(a.shape[start_dim:e + 1]),) + a.shape[e + 1:])
 
 
 register("flatten", _draw_flatten, ag.flatten, _np_flatten,
@@ -904,7 +922,7 @@ def _draw_repeat(ch, i, pool):
     a = pool[i]
     axis = None if a.ndim == 0 or ch.boolean() else ch.integer(-a.ndim, a.ndim - 1)
     n = a.size if axis is None else a.shape[axis]
-    if ch.boolean():
+    if n == 0 or ch.boolean():
         repeats = ch.integer(1, 3)
     else:
         repeats = np.array([ch.integer(0, 2) for _ in range(n)])
@@ -1017,15 +1035,16 @@ def _valid(v):
     return v.size <= MAX_SIZE and bool(np.all(np.isfinite(v))) and np.abs(v).max(initial=0) <= BOUND
 
 
-def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None, checkpoints=("args",)):
+def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None, checkpoints=("args",),
+                 min_side=1):
     """A random Program: inputs whose shapes mostly broadcast together, then nodes drawn on the
-    actual values so that every op is used inside its safe domain."""
+    actual values so that every op is used inside its safe domain. min_side=0 allows empty axes."""
     ops = sorted(OPS, key=lambda name: name != "add") if ops is None else ops   # shrinks to add
-    base = tuple(ch.integer(1, 3) for _ in range(ch.integer(0, 3)))
+    base = tuple(ch.integer(min_side, 3) for _ in range(ch.integer(0, 3)))
     shapes = []
     for _ in range(ch.integer(1, max_inputs)):
         if ch.integer(0, 3) == 0:      # an unrelated shape
-            shapes.append(tuple(ch.integer(1, 3) for _ in range(ch.integer(0, 3))))
+            shapes.append(tuple(ch.integer(min_side, 3) for _ in range(ch.integer(0, 3))))
         else:                         # a suffix of the base shape, some axes 1
             nd = ch.integer(0, len(base))
             shapes.append(tuple(1 if ch.integer(0, 2) == 0 else n for n in base[len(base) - nd:]))
@@ -1159,6 +1178,12 @@ def test_random_programs_functional(prog):
     assert check_functional(prog)
 
 
+@given(programs(min_side=0))
+def test_random_programs_with_empty_axes(prog):
+    """Inputs may have size-0 axes (an empty batch): same checks, nothing may crash or warn."""
+    assert check_program(prog) and check_float32(prog) and check_functional(prog)
+
+
 @given(programs())
 def test_random_programs_float32(prog):
     assert check_float32(prog)
@@ -1182,7 +1207,7 @@ def test_random_programs_checkpoint_closures(prog):
 @pytest.mark.skipif("'slow' not in config.getoption('markexpr').replace('not slow', '')",
                     reason="soak test: run with -m slow (nothing deselects `slow` by default)")
 @settings(max_examples=3000)
-@given(programs())
+@given(st.one_of(programs(), programs(min_side=0)))
 def test_random_programs_soak(prog):
     assert check_program(prog) and check_float32(prog) and check_functional(prog)
 
@@ -1195,7 +1220,7 @@ def test_every_op_is_drawn():
     repr names all its nodes (so a falsifying example reads as code)."""
     seen = set()
     for seed in range(300):
-        prog = draw_program(RandomChoices(seed))
+        prog = draw_program(RandomChoices(seed), min_side=seed % 2)
         seen.update(node.op for node in prog.nodes)
         assert repr(prog).count(" = ") == len(prog.nodes)
     assert seen == set(OPS), f"never drawn: {sorted(set(OPS) - seen)}"
