@@ -148,12 +148,6 @@ def register(name, draw, ag_fn, np_fn, fmt):
     OPS[name] = Op(name, draw, ag_fn, np_fn, fmt)
 
 
-def _unary_draw(guard):
-    def draw(ch, i, pool):
-        return ((i,), {}) if guard(pool[i]) else None
-    return draw
-
-
 def _prefix(name):
     return lambda n, p: f"{name}({n[0]})"
 
@@ -184,9 +178,11 @@ def _ways(name):
     return ways
 
 
-# smooth unary functions of any real input: name, autograd, independent NumPy formula
 def _np_erf(a):
     return np.vectorize(math.erf, otypes=[a.dtype])(a)
+
+
+# smooth unary functions of any real input: name, autograd, independent NumPy formula
 UNARY = {
     "tanh": (ag.tanh, np.tanh),
     "sin": (ag.sin, np.sin),
@@ -196,7 +192,6 @@ UNARY = {
     "log_sigmoid": (ag.log_sigmoid, lambda a: -np.logaddexp(0.0, -a)),
     "erf": (ag.erf, _np_erf),
     "square": (ag.square, np.square),
-    "neg": (lambda a: -a, np.negative),
 }
 UFUNCS = {np.add, np.subtract, np.multiply, np.divide, np.power, np.negative, np.matmul, np.exp,
           np.log, np.log1p, np.expm1, np.sqrt, np.sin, np.cos, np.tanh, np.absolute, np.maximum,
@@ -219,10 +214,9 @@ def _transformed(name, ag_f, np_f, guard=lambda a: True, wrap_ag=None, wrap_np=N
 
 
 for _name, (_f, _g) in UNARY.items():
-    if _name == "neg":
-        register(_name, _unary_draw(lambda a: True), _f, _g, lambda n, p: f"-{n[0]}")
-    else:
-        _transformed(_name, _f, _g)
+    _transformed(_name, _f, _g)
+register("neg", lambda ch, i, pool: ((i,), {}), lambda a: -a, np.negative,
+         lambda n, p: f"-{n[0]}")
 
 
 _fmt_pos = "({0}*{0} + 0.5)".format
@@ -286,7 +280,8 @@ def _draw_const(ch, a):
 
 
 def _draw_binary(ok=lambda a, b: True, const_ok=lambda a, c: True, swap=True):
-    """Second operand: another pool value (broadcast with the first) or a Python float."""
+    """Second operand: another pool value (broadcast with the first) or a constant, on
+    either side."""
     def draw(ch, i, pool):
         js = _partners(i, pool, ok)
         kind = ch.choice(["value", "const"] if js else ["const"])
@@ -430,7 +425,8 @@ def _no_tie(a, axis, top):
 
 def _spread(a, axis, ddof):
     m = _moved(a, axis)
-    return m.size > 0 and m.shape[1] - ddof > 0 and bool(np.all(np.var(m, axis=1, ddof=ddof) > 1e-2))
+    return m.size > 0 and m.shape[1] - ddof > 0 and \
+        bool(np.all(np.var(m, axis=1, ddof=ddof) > 1e-2))
 
 
 def _np_logsumexp(a, axis=None, keepdims=False):
@@ -464,7 +460,7 @@ _META = ["axis", "ddof", "keepdims"]
 
 
 def _reduce(name, ag_f):
-    """ag_f(a, axis=.., keepdims=..), or the method with the metadata positional: a.sum(0, True)."""
+    """ag_f(a, axis=.., keepdims=..), or the method, metadata positional: a.sum(0, True)."""
     def f(a, via="ag", **kw):
         if via == "method":
             return getattr(a, name)(*[kw[k] for k in _META if k in kw])
@@ -514,7 +510,8 @@ def _np_softmax(a, axis):
 
 register("softmax", _draw_softmax, ag.softmax, _np_softmax, _fmt_reduce("softmax"))
 register("log_softmax", _draw_softmax, ag.log_softmax,
-         lambda a, axis: a - _np_logsumexp(a, axis=axis, keepdims=True), _fmt_reduce("log_softmax"))
+         lambda a, axis: a - _np_logsumexp(a, axis=axis, keepdims=True),
+         _fmt_reduce("log_softmax"))
 
 
 # ---- indexing --------------------------------------------------------------------------------
@@ -590,7 +587,7 @@ def _as(index, as_):
     conv = {"array": lambda v: v, "list": lambda v: v.tolist(),
             "tensor": lambda v: ag.Tensor(v, dtype=v.dtype)}[as_]
     out = tuple(conv(v) if isinstance(v, np.ndarray) else v for v in index)
-    return out[0] if len(out) == 1 and isinstance(out[0], list) else out   # x[[0, 1]], not x[([0, 1],)]
+    return out[0] if len(out) == 1 and isinstance(out[0], list) else out   # x[[0, 1]]
 
 
 def _fmt_as(index, as_):
@@ -752,8 +749,8 @@ def _reshape(a, shape, via):
 
 def _fmt_reshape(n, p):
     s = p["shape"]
-    return {"ag": f"reshape({n[0]}, shape={s})", "method": f"{n[0]}.reshape{s if len(s) != 1 else '(%d)' % s}",
-            "method_tuple": f"{n[0]}.reshape({s})"}[p["via"]]
+    return {"ag": f"reshape({n[0]}, shape={s})", "method_tuple": f"{n[0]}.reshape({s})",
+            "method": f"{n[0]}.reshape({', '.join(map(str, s))})"}[p["via"]]
 
 
 register("reshape", _draw_reshape, _reshape, np.reshape, _fmt_reshape)
@@ -762,7 +759,8 @@ register("reshape", _draw_reshape, _reshape, np.reshape, _fmt_reshape)
 def _draw_transpose(ch, i, pool):
     nd = pool[i].ndim
     axes = None if ch.boolean() else ch.permutation(nd)
-    return (i,), {"axes": axes, "via": ch.choice(["ag", "method"] + ["permute"] * (axes is not None))}
+    ways = ["ag", "method"] + (["permute"] if axes is not None else [])
+    return (i,), {"axes": axes, "via": ch.choice(ways)}
 
 
 def _transpose(a, axes, via):
@@ -783,7 +781,9 @@ register("transpose", _draw_transpose, _transpose, np.transpose, _fmt_transpose)
 
 def _draw_swapaxes(ch, i, pool):
     nd = pool[i].ndim
-    return ((i,), {"axis1": ch.integer(-nd, nd - 1), "axis2": ch.integer(-nd, nd - 1)}) if nd else None
+    if not nd:
+        return None
+    return (i,), {"axis1": ch.integer(-nd, nd - 1), "axis2": ch.integer(-nd, nd - 1)}
 
 
 register("swapaxes", _draw_swapaxes, ag.swapaxes, np.swapaxes,
@@ -986,7 +986,8 @@ class Node:
         op = OPS.get(self.op) or NEGATIVE_OPS[self.op]
         if self.ckpt == "args":
             ts = [f"t{k}" for k in range(len(self.args))]
-            return f"checkpoint(lambda {', '.join(ts)}: {op.fmt(ts, self.params)}, {', '.join(names)})"
+            body = op.fmt(ts, self.params)
+            return f"checkpoint(lambda {', '.join(ts)}: {body}, {', '.join(names)})"
         if self.ckpt == "closure":
             return f"checkpoint(lambda t: {op.fmt(['t'] + names[1:], self.params)}, {names[0]})"
         return op.fmt(names, self.params)
@@ -1053,7 +1054,8 @@ def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None, checkpoints=("
     pool = prog.inputs()
     for _ in range(ch.integer(2, max_nodes)):
         # prefer recent values, so that programs are deep as well as wide
-        i = len(pool) - 1 - ch.integer(0, len(pool) - 1) if ch.boolean() else ch.integer(0, len(pool) - 1)
+        back = ch.integer(0, len(pool) - 1)
+        i = len(pool) - 1 - back if ch.boolean() else back
         name = ch.choice(ops)
         got = OPS[name].draw(ch, i, pool)
         node = Node(name, *got) if got is not None else Node("tanh", (i,))
@@ -1141,7 +1143,7 @@ def _dot(a, b):
 
 def check_functional(prog):
     """The JAX-style transforms agree with each other on the program: vᵀ(J u) from jvp equals
-    (vᵀJ) u from vjp; jacrev equals jacfwd; hvp equals the Hessian (of the input-0 block) times v."""
+    (vᵀJ) u from vjp; jacrev equals jacfwd; hvp equals the Hessian (input-0 block) times v."""
     fa = ag.functional
     xs = [ag.Tensor(x) for x in prog.inputs()]
     rng = np.random.default_rng(3)
@@ -1157,7 +1159,9 @@ def check_functional(prog):
     for r, c in zip(fa.jacrev(last, nums)(*xs), fa.jacfwd(last, nums)(*xs)):
         np.testing.assert_allclose(r.data, c.data, rtol=1e-9, atol=1e-12, err_msg=repr(prog))
 
-    scalar = lambda *ts: sum(ag.sum(o * v) for o, v in zip(prog.run(ts, engine=True), vs))  # noqa: E731
+    def scalar(*ts):
+        return sum(ag.sum(o * v) for o, v in zip(prog.run(ts, engine=True), vs))
+
     w = [rng.standard_normal(x.shape) for x in xs]
     w0 = [w[0]] + [np.zeros(x.shape) for x in xs[1:]]
     hv = fa.hvp(scalar, tuple(xs), tuple(w0))[0]
@@ -1255,11 +1259,22 @@ def _cube_detached_vjp(x):
 _cube_detached_vjp.defvjp(
     lambda g, out, x: g * (3 * np.square(x.data if isinstance(x, ag.Tensor) else x)))
 
+@ag.primitive
+def _sin_vjp_wrong_on_tensors(x):
+    "sin(x), its derivative right on arrays (first-order backward) and doubled on Tensors"
+    return np.sin(x)
+
+
+_sin_vjp_wrong_on_tensors.defvjp(
+    lambda g, out, x: g * (2 * ag.cos(x) if isinstance(x, ag.Tensor) else np.cos(x)))
+
 NEGATIVE_OPS = {
     "sin_wrong_vjp": Op("sin_wrong_vjp", None, _sin_wrong_vjp, np.sin, _prefix("sin_wrong_vjp")),
     "cube_detached_vjp": Op("cube_detached_vjp", None, _cube_detached_vjp, lambda a: a ** 3,
                             _prefix("cube_detached_vjp")),
     "sin_vs_cos": Op("sin_vs_cos", None, ag.sin, np.cos, _prefix("sin_vs_cos")),
+    "sin_vjp_wrong_on_tensors": Op("sin_vjp_wrong_on_tensors", None, _sin_vjp_wrong_on_tensors,
+                                   np.sin, _prefix("sin_vjp_wrong_on_tensors")),
 }
 
 
@@ -1284,3 +1299,11 @@ def test_derivative_that_is_not_differentiable_is_caught_at_second_order():
 def test_wrong_forward_value_is_caught():
     with pytest.raises(AssertionError, match="Not equal to tolerance"):
         check_program(_with_bad_node("sin_vs_cos"))
+
+
+def test_backward_paths_that_disagree_are_caught():
+    """A VJP that gives one answer on arrays and another on Tensors: gradcheck alone passes."""
+    prog = _with_bad_node("sin_vjp_wrong_on_tensors")
+    assert gradcheck(lambda *ts: prog.run(ts, engine=True), prog.inputs())
+    with pytest.raises(AssertionError, match="Not equal to tolerance"):
+        check_paths_agree(prog, prog.inputs())
