@@ -1149,6 +1149,47 @@ def check_float32(prog, mixed=False):
     return True
 
 
+def check_stale_input_refused(prog, k, create_graph):
+    """After input k is changed in place (under no_grad, as an optimiser does), differentiating
+    the old graph either raises the engine's "changed in place" error or gives the gradient
+    of the old values: never a gradient mixing old and new values."""
+    xs = prog.inputs()
+    k %= len(xs)
+    leaves = [ag.Tensor(x, requires_grad=True) for x in xs]
+    outs = [o for o in prog.run(leaves, engine=True) if o.requires_grad]
+    rng = np.random.default_rng(4)
+    vs = [ag.Tensor(rng.standard_normal(o.shape)) for o in outs]
+    want = ag.grad(outs, leaves, grad_outputs=vs, retain_graph=True, allow_unused=True)
+    with ag.no_grad():
+        leaves[k].add_(1.0)
+    try:
+        got = ag.grad(outs, leaves, grad_outputs=vs, create_graph=create_graph, allow_unused=True)
+    except RuntimeError as e:
+        assert "changed in place" in str(e), (prog, e)
+        return True
+    for w, g in zip(want, got):
+        assert (w is None) == (g is None), prog
+        if w is not None:
+            np.testing.assert_allclose(g.data, w.data, rtol=1e-12, atol=1e-12, err_msg=repr(prog))
+    return True
+
+
+def check_third_order(prog):
+    """gradgradcheck of the first derivatives (x ↦ vᵀ∂f/∂x, fixed v): third derivatives of f."""
+    xs = prog.inputs()
+    shapes = [o.shape for o in prog.run([ag.Tensor(x, requires_grad=True) for x in xs], True)]
+    rng = np.random.default_rng(5)
+    vs = [ag.Tensor(rng.standard_normal(s)) for s in shapes]
+
+    def first(*ts):
+        outs = prog.run(ts, engine=True)
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        gs = ag.grad([o for o, _ in pairs], list(ts), grad_outputs=[v for _, v in pairs],
+                     create_graph=True, allow_unused=True)
+        return tuple(t * 0.0 if g is None else g for g, t in zip(gs, ts))
+    return gradgradcheck(first, xs, seed=0)
+
+
 def _dot(a, b):
     return float(sum(np.sum(np.asarray(getattr(x, "data", x)) * np.asarray(getattr(y, "data", y)))
                      for x, y in zip(a, b)))
@@ -1193,6 +1234,11 @@ def test_random_programs(prog):
 @given(programs())
 def test_random_programs_functional(prog):
     assert check_functional(prog)
+
+
+@given(programs(), st.integers(0, 2), st.booleans())
+def test_random_programs_refuse_stale_inputs(prog, k, create_graph):
+    assert check_stale_input_refused(prog, k, create_graph)
 
 
 @given(programs(min_side=0))
@@ -1253,7 +1299,9 @@ def test_identity_composites_return_a_new_tensor(f):
 @given(st.one_of(programs(), programs(min_side=0)))
 def test_random_programs_soak(prog):
     assert check_program(prog) and check_float32(prog, mixed=bool(prog.seed % 2)) and \
-        check_functional(prog)
+        check_functional(prog) and check_stale_input_refused(prog, prog.seed, prog.seed % 3 == 0)
+    if len(prog.nodes) <= 4:
+        assert check_third_order(prog)
 
 
 # ---- the generator covers what it claims -----------------------------------------------------
