@@ -1,11 +1,17 @@
 """Random programs: hypothesis composes small DAGs of autograd's ops and checks each one.
 
 A `Program` is data: input shapes, a seed for the input values, and nodes `y_k = op(args,
-params)`. The same description is run twice, by the engine (autograd functions and Tensor
-operators) and by plain NumPy (an independent reference written here), and checked for
-  - equal forward values,
-  - first derivatives against central differences (gradcheck, full Jacobian),
-  - second derivatives (gradgradcheck).
+params)`. The same description is run twice, by the engine (autograd functions, Tensor methods
+and operators, NumPy ufuncs on Tensors; some nodes under autograd.checkpoint) and by plain NumPy
+(an independent reference written here), and checked for
+  - equal forward values (also under no_grad()),
+  - first derivatives against central differences (gradcheck, full Jacobian), and the same
+    vector-Jacobian product from grad, grad(create_graph=True), backward() and detect_anomaly(),
+  - second derivatives (gradgradcheck); third derivatives in the soak,
+  - float32 (and mixed float32/float64) dtypes of values and gradients,
+  - the functional transforms agreeing (jvp/vjp, jacrev/jacfwd, hvp/hessian),
+  - a graph whose input was changed in place refusing to backpropagate (or not needing it),
+  - inputs with empty axes.
 The outputs are every node no other node consumes, so nothing drawn is dead code.
 
 Domains are kept safe while the program is drawn, on the actual values: log/sqrt/division take
@@ -19,7 +25,8 @@ The generator draws through a `Choices` object, so the same code serves hypothes
 readable falsifying examples: the Program's repr is the program) and a plain `random.Random`
 (the coverage test, which checks that every op is drawn at all).
 
-Default run: the profile's examples (conftest, 40 under `ci`); `-m slow` adds a 3000-example soak.
+Default run: 5x the profile's examples for the main property (200 under conftest's `ci`), the
+profile's for the others; `-m slow` adds a 3000-example soak that runs every check on each.
 """
 
 import itertools
@@ -1226,6 +1233,7 @@ def check_functional(prog):
     return True
 
 
+@settings(max_examples=5 * settings.default.max_examples)     # 200 under the `ci` profile
 @given(programs())
 def test_random_programs(prog):
     assert check_program(prog)
