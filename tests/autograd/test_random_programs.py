@@ -1043,11 +1043,10 @@ def _valid(v):
     return v.size <= MAX_SIZE and bool(np.all(np.isfinite(v))) and np.abs(v).max(initial=0) <= BOUND
 
 
-def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, ops=None, checkpoints=("args",),
-                 min_side=1):
+def draw_program(ch, max_inputs=3, max_nodes=MAX_NODES, checkpoints=("args",), min_side=1):
     """A random Program: inputs whose shapes mostly broadcast together, then nodes drawn on the
     actual values so that every op is used inside its safe domain. min_side=0 allows empty axes."""
-    ops = sorted(OPS, key=lambda name: name != "add") if ops is None else ops   # shrinks to add
+    ops = sorted(OPS, key=lambda name: name != "add")      # shrinking goes toward add
     base = tuple(ch.integer(min_side, 3) for _ in range(ch.integer(0, 3)))
     shapes = []
     for _ in range(ch.integer(1, max_inputs)):
