@@ -18,7 +18,8 @@ import numpy as _np
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         detect_anomaly, is_anomaly_enabled)
 from .tensor import Tensor, set_default_dtype, get_default_dtype, as_array
-from .primitive import Primitive, primitive, composite, AnomalyError
+from .primitive import Primitive, primitive, AnomalyError
+from .ops.composite import composite
 from . import graph
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all

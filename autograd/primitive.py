@@ -1,4 +1,4 @@
-"""How a primitive is declared and applied, and how a composite is marked.
+"""How a primitive is declared and applied (composites are marked in ops/composite.py).
 
 A primitive is a forward function on arrays plus one VJP per differentiable input:
 
@@ -28,10 +28,8 @@ the positions of the inputs that receive a gradient (`_parents`: those that requ
 have a VJP) and the clock tick of its making (`_seq`, which orders the graph, see graph.py).
 """
 
-import functools
 import inspect
 import os
-import re
 import sys
 import traceback
 
@@ -244,34 +242,8 @@ def primitive(fwd=None, *, name=None):
     return Primitive(fwd, name).apply
 
 
-# ---- composites -----------------------------------------------------------------------------
-
-_PREFIX = re.compile(r"^[A-Za-z_][\w.]*: ")
-
-
-def composite(fn=None, *, name=None):
-    """Decorator for a function composed of autograd ops (softmax, stack, ...): an error
-    raised inside names the function the user called, not the op deep inside that failed
-    ("softmax: axis 3 is out of bounds ...", not "logsumexp: ...")."""
-    if fn is None:
-        return lambda f: composite(f, name=name)
-    label = name or fn.__name__
-
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, TypeError, IndexError) as e:
-            msg = str(e)
-            if msg.startswith(f"{label}:"):
-                raise
-            msg = f"{label}: " + _PREFIX.sub("", msg, count=1)
-            raise _same_type(e, msg) from e
-
-    return call
-
-
-def _same_type(e, msg):
+def same_type(e, msg):
+    """An exception like e (same type) with message msg; ValueError if that type cannot."""
     try:
         return type(e)(msg)
     except Exception:
@@ -288,7 +260,7 @@ def op_error(name, e, arrays):
     msg = str(e)
     if not msg.startswith(f"{name}:"):
         msg = f"{name}: {msg} (input shapes {shapes_of(arrays)})"
-    return _same_type(e, msg)
+    return same_type(e, msg)
 
 
 # ---- anomaly mode ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from ..grad_mode import modes
-from ..primitive import composite, primitive
+from ..primitive import primitive
+from .composite import composite
 from ..tensor import Tensor
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -199,6 +200,7 @@ def erf(x):
 erf.defvjp(lambda g, out, x: g * (2 / np.sqrt(np.pi)) * exp(-x * x))
 
 
+@composite
 def log_sigmoid(x):
     "log σ(x) = -softplus(-x), finite for large |x|"
     return negative(softplus(negative(x)))

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from ..primitive import primitive
+from .composite import composite
 from .reductions import broadcast_to
 from .shape import expand_dims, getitem, reshape, swapaxes, transpose
 
@@ -52,6 +53,7 @@ def _matmul_vjp_y(g, out, x, y):
 matmul.defvjp(_matmul_vjp_x, _matmul_vjp_y)
 
 
+@composite
 def tensordot(a, b, axes=2):
     "Σ over paired axes of a and b (np.tensordot), composed from transpose, reshape and matmul"
     sa, sb = np.shape(a), np.shape(b)
@@ -152,6 +154,7 @@ def _einsum_vjp(i, g, out, *ops, subscripts):
 _einsum.defvjp_argnum(_einsum_vjp)
 
 
+@composite
 def einsum(subscripts, *operands):
     "Einstein summation (np.einsum), differentiable in every operand"
     return _einsum(*operands, subscripts=_explicit(subscripts, [np.shape(o) for o in operands]))

@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 
-from ..primitive import composite, primitive
+from ..primitive import primitive
+from .composite import composite
 from .elementwise import exp, sqrt, where
 from .shape import concatenate, getitem, normalize_axes, reshape
 
@@ -48,6 +49,7 @@ def broadcast_to(x, *, shape):
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to(g, np.shape(x)))
 
 
+@composite
 def sum_to(x, shape):
     "x summed over the axes that broadcasting added or stretched, so that it has `shape`"
     shape = tuple(shape)

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from ..primitive import composite, primitive
+from ..primitive import primitive
+from .composite import composite, copy
 
 
 def normalize_axes(axis, ndim, opname):
@@ -45,11 +46,13 @@ transpose.defvjp(lambda g, out, x, axes=None:
                  transpose(g, axes=None if axes is None else tuple(np.argsort(axes))))
 
 
+@composite
 def permute(x, axes):
     "axes permuted (PyTorch's name)"
     return transpose(x, axes=tuple(axes))
 
 
+@composite
 def swapaxes(x, axis1, axis2):
     "two axes exchanged, composed from transpose"
     axes = list(range(np.ndim(x)))
@@ -58,6 +61,7 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, axes=tuple(axes))
 
 
+@composite
 def squeeze(x, axis=None):
     "size-1 axes removed (only `axis` when given), composed from reshape"
     shape = np.shape(x)
@@ -71,6 +75,7 @@ def squeeze(x, axis=None):
     return reshape(x, shape=tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
+@composite
 def expand_dims(x, axis):
     "new size-1 axes inserted at `axis` (int or tuple), composed from reshape"
     shape = np.shape(x)
@@ -82,6 +87,7 @@ def expand_dims(x, axis):
     return reshape(x, shape=tuple(new))
 
 
+@composite
 def flatten(x, start_dim=0, end_dim=-1):
     "axes start_dim..end_dim merged into one (all of them by default), composed from reshape"
     shape = np.shape(x)
@@ -93,15 +99,6 @@ def flatten(x, start_dim=0, end_dim=-1):
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"for shape {shape}")
     return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
-
-
-@primitive
-def copy(x):
-    "a copy of x with its own memory; d/dx = 1"
-    return np.array(x, copy=True)[()]
-
-
-copy.defvjp(lambda g, out, x: g)
 
 
 @primitive
@@ -148,6 +145,7 @@ def untake(g, *, index, shape):
 untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
 
 
+@composite
 def flip(x, axis=None):
     "the order of elements reversed along `axis` (all axes when None), composed from getitem"
     ndim = np.ndim(x)
@@ -191,6 +189,7 @@ def _concatenate_vjp(i, g, out, *xs, axis=0):
 _concatenate.defvjp_argnum(_concatenate_vjp)
 
 
+@composite
 def concatenate(tensors, axis=0):
     "tensors joined along an existing axis; the gradient is sliced back to each"
     tensors = list(tensors)
@@ -212,6 +211,7 @@ def stack(tensors, axis=0):
     return _concatenate(*[expand_dims(t, axis) for t in tensors], axis=axis)
 
 
+@composite
 def split(x, indices_or_sections, axis=0):
     "x cut into pieces along `axis` (np.split), each piece a getitem"
     shape = np.shape(x)
@@ -244,6 +244,7 @@ _pad.defvjp(lambda g, out, x, pad_width, constant_values=0: getitem(
     g, index=tuple(slice(a, a + n) for (a, _), n in zip(pad_width, np.shape(x)))))
 
 
+@composite
 def pad(x, pad_width, mode="constant", constant_values=0):
     "x surrounded by `constant_values` (np.pad with mode='constant'); the gradient is cropped"
     if mode != "constant":

@@ -1099,8 +1099,7 @@ def check_program(prog, second=True):
         assert g.shape == np.shape(w), (prog, g.shape, np.shape(w))
         np.testing.assert_allclose(g.data, w, rtol=1e-9, atol=1e-12, err_msg=repr(prog))
         assert np.array_equal(p.data, g.data), prog
-        # `or p is an input`: IDENTITY_BUG below; drop that clause once it is fixed
-        assert not p.requires_grad or any(p is x for x in leaves), prog
+        assert not p.requires_grad, prog
     check_paths_agree(prog, xs)
     fn = lambda *ts: prog.run(ts, engine=True)     # noqa: E731
     assert gradcheck(fn, xs)
@@ -1259,13 +1258,6 @@ def test_random_programs_float32(prog, mixed):
     assert check_float32(prog, mixed)
 
 
-CHECKPOINT_CLOSURE_BUG = (
-    "issue 9 item 1: with create_graph=True, autograd.checkpoint counts twice a tensor that fn "
-    "closes over when it also feeds the argument: x = Tensor(0.5, requires_grad=True); "
-    "y = checkpoint(lambda t: t * x, x); grad(y, x) is 1.0, grad(y, x, create_graph=True) is 1.5")
-
-
-@pytest.mark.xfail(strict=True, reason=CHECKPOINT_CLOSURE_BUG)
 @given(programs(checkpoints=("args", "closure")))
 @example(Program([()], 0, [Node("mul", (0, 0), ckpt="closure")]))
 def test_random_programs_checkpoint_closures(prog):
@@ -1273,15 +1265,6 @@ def test_random_programs_checkpoint_closures(prog):
     assert check_program(prog)
 
 
-IDENTITY_BUG = (
-    "composites that reduce to the identity return their input object itself: prod over size-1 "
-    "axes (or axis=()) with keepdims=True, clip(x) with no bounds, sum_to(x, x.shape). Under "
-    "no_grad() the result then requires grad, and scaling it in place scales the input: "
-    "p = Tensor(np.full((1, 3), 2.), requires_grad=True); with no_grad(): "
-    "q = prod(p, axis=0, keepdims=True); q.mul_(10.) leaves p == 20")
-
-
-@pytest.mark.xfail(strict=True, reason=IDENTITY_BUG)
 @pytest.mark.parametrize("f", [
     pytest.param(lambda x: ag.prod(x, axis=0, keepdims=True), id="prod"),
     pytest.param(lambda x: ag.prod(x, axis=(), keepdims=True), id="prod_empty_axes"),
@@ -1300,8 +1283,6 @@ def test_identity_composites_return_a_new_tensor(f):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("'slow' not in config.getoption('markexpr').replace('not slow', '')",
-                    reason="soak test: run with -m slow (nothing deselects `slow` by default)")
 @settings(max_examples=3000)
 @given(st.one_of(programs(), programs(min_side=0)))
 def test_random_programs_soak(prog):
