@@ -13,13 +13,15 @@ from .transcendental import *  # noqa: F401,F403
 from .transcendental import __all__ as _transcendental
 from .rounding import *  # noqa: F401,F403
 from .rounding import __all__ as _rounding
+from .cumulative import *  # noqa: F401,F403
+from .cumulative import __all__ as _cumulative
 
 __all__ = _elementwise + _reductions + _shape + _linalg
-__all__ += _transcendental + _rounding
+__all__ += _transcendental + _rounding + _cumulative
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
            "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
            "sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "logsumexp",
            "softmax", "log_softmax", "broadcast_to", "swapaxes", "squeeze", "expand_dims",
            "flatten", "flip", "repeat", "tile", "matmul", "split", "pad"]
-METHODS += ["round"]
+METHODS += ["round", "ravel", "cumsum", "cumprod"]

@@ -95,6 +95,13 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
+def ravel(a, order="C"):
+    "the elements as a 1-d tensor in C order (np.ravel), composed from reshape"
+    if order not in ("C", "A", "K"):
+        raise NotImplementedError(f"ravel: order {order!r} is not supported; only 'C'")
+    return reshape(a, shape=(-1,))
+
+
 # ---- indexing -------------------------------------------------------------------------------
 
 
@@ -244,5 +251,5 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     return _pad(x, pad_width=tuple(widths), constant_values=constant_values)
 
 
-__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
+__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten", "ravel",
            "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
