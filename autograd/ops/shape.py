@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..primitive import primitive
+from ..tensor import as_array
 
 
 def normalize_axes(axis, ndim, opname):
@@ -135,6 +136,25 @@ def untake(g, *, index, shape):
 untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
 
 
+def take_along_axis(arr, indices, axis):
+    """arr[..., indices[...], ...] matched along `axis` (np.take_along_axis; other axes
+    broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
+    idx = as_array(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis: indices must be integers; got dtype {idx.dtype}")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    shape = np.shape(arr)
+    if idx.ndim != len(shape):
+        raise ValueError(f"take_along_axis: indices of shape {idx.shape} must have as many "
+                         f"dimensions as the array of shape {shape}")
+    axis = normalize_axes(axis, len(shape), "take_along_axis")[0]
+    grid = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
+            for i, n in enumerate(shape)]
+    grid[axis] = idx
+    return getitem(arr, index=tuple(grid))
+
+
 def flip(x, axis=None):
     "the order of elements reversed along `axis` (all axes when None), composed from getitem"
     ndim = np.ndim(x)
@@ -252,4 +272,4 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 
 __all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten", "ravel",
-           "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
+           "getitem", "untake", "take_along_axis", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
