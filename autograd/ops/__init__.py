@@ -17,9 +17,11 @@ from .cumulative import *  # noqa: F401,F403
 from .cumulative import __all__ as _cumulative
 from .ordering import *  # noqa: F401,F403
 from .ordering import __all__ as _ordering
+from .arrangement import *  # noqa: F401,F403
+from .arrangement import __all__ as _arrangement
 
 __all__ = _elementwise + _reductions + _shape + _linalg
-__all__ += _transcendental + _rounding + _cumulative + _ordering
+__all__ += _transcendental + _rounding + _cumulative + _ordering + _arrangement
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
            "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
@@ -27,4 +29,4 @@ METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoi
            "softmax", "log_softmax", "broadcast_to", "swapaxes", "squeeze", "expand_dims",
            "flatten", "flip", "repeat", "tile", "matmul", "split", "pad"]
 METHODS += ["round", "ravel", "cumsum", "cumprod", "sort", "argsort", "argpartition", "partition",
-            "searchsorted"]
+            "searchsorted", "diagonal", "trace", "dot"]

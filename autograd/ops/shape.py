@@ -225,20 +225,33 @@ def stack(tensors, axis=0):
     return _concatenate(*[expand_dims(t, axis) for t in tensors], axis=axis)
 
 
-def split(x, indices_or_sections, axis=0):
-    "x cut into pieces along `axis` (np.split), each piece a getitem"
+def _split(x, indices_or_sections, axis, opname, equal):
+    """The pieces of x along axis, each a getitem: `indices_or_sections` is a number of parts
+    (equal when `equal`, else the first n % k parts one longer) or a list of cut points."""
     shape = np.shape(x)
-    axis = normalize_axes(axis, len(shape), "split")[0]
+    axis = normalize_axes(axis, len(shape), opname)[0]
     n = shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ValueError(f"split: an axis of length {n} cannot be split into {k} equal parts")
-        bounds = [i * (n // k) for i in range(k + 1)]
+        if k <= 0 or (equal and n % k):
+            raise ValueError(f"{opname}: an axis of length {n} cannot be split into {k} "
+                             f"{'equal parts' if equal else 'parts'}")
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        bounds = [0] + [int(b) for b in np.cumsum(sizes)]
     else:
         bounds = [0] + list(indices_or_sections) + [n]
     return [getitem(x, index=(slice(None),) * axis + (slice(a, b),))
             for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def split(x, indices_or_sections, axis=0):
+    "x cut into equal pieces, or at the given indices, along `axis` (np.split)"
+    return _split(x, indices_or_sections, axis, "split", equal=True)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    "as split, but k parts need not be equal: the first n % k are one longer (np.array_split)"
+    return _split(ary, indices_or_sections, axis, "array_split", equal=False)
 
 
 # ---- padding --------------------------------------------------------------------------------
@@ -271,5 +284,6 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     return _pad(x, pad_width=tuple(widths), constant_values=constant_values)
 
 
-__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten", "ravel",
-           "getitem", "untake", "take_along_axis", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
+__all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
+           "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
+__all__ += ["ravel", "take_along_axis", "array_split"]

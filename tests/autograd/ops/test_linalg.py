@@ -164,3 +164,46 @@ def test_einsum_against_matmul_gradients():
     g2 = ag.grad((a @ b).sum(), [a, b])
     for u, v in zip(g1, g2):
         np.testing.assert_allclose(u.data, v.data, rtol=1e-12)
+
+
+# ---- NumPy's products: outer, inner, dot, vdot, kron ----------------------------------------
+
+
+@given(data=st.data())
+def test_outer_kron(data):
+    small = shapes(max_dims=3, min_side=0, max_side=3)
+    x, y = data.draw(tensors(shape=small)), data.draw(tensors(shape=small))
+    assert check(ag.outer, np.outer, x, y)
+    assert check(ag.kron, np.kron, x, y)
+
+
+@given(data=st.data())
+def test_inner_dot(data):
+    k = data.draw(st.integers(0, 3))
+    lead = shapes(max_dims=2, max_side=2)
+    sa = data.draw(st.sampled_from([(), (k,), data.draw(lead) + (k,)]))
+    sb_inner = data.draw(st.sampled_from([(), (k,), data.draw(lead) + (k,)]))
+    x, y = data.draw(tensors(shape=sa)), data.draw(tensors(shape=sb_inner))
+    assert check(ag.inner, np.inner, x, y)
+    m = data.draw(side)
+    sb_dot = data.draw(st.sampled_from([(), (k,), (k, m), data.draw(lead) + (k, m)]))
+    z = data.draw(tensors(shape=sb_dot))
+    assert check(ag.dot, np.dot, x, z)
+    assert check(lambda a, b: a.dot(b), np.dot, x, z)
+
+
+@given(data=st.data())
+def test_vdot(data):
+    x = data.draw(tensors(shape=shapes(max_dims=3, min_side=0, max_side=3)))
+    y = data.draw(tensors(shape=st.permutations(x.shape).map(tuple)))
+    assert check(ag.vdot, np.vdot, x, y)
+
+
+def test_product_errors_name_the_function():
+    a, b = ag.Tensor(np.ones((2, 3))), ag.Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"dot: shapes \(2, 3\) and \(2, 3\) are not aligned"):
+        ag.dot(a, b)
+    with pytest.raises(ValueError, match=r"inner: shapes \(2, 3\) and \(2,\) are not aligned"):
+        ag.inner(a, ag.Tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="vdot: operands of shapes"):
+        ag.vdot(a, ag.Tensor([1.0]))
