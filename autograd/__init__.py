@@ -18,6 +18,7 @@ from .engine import backward, grad
 from .function import Function, FunctionCtx
 from .checkpoint import checkpoint
 from . import functional
+from . import linalg
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
 from .creation import *  # noqa: F401,F403
