@@ -19,9 +19,11 @@ from .ordering import *  # noqa: F401,F403
 from .ordering import __all__ as _ordering
 from .arrangement import *  # noqa: F401,F403
 from .arrangement import __all__ as _arrangement
+from .statistics import *  # noqa: F401,F403
+from .statistics import __all__ as _statistics
 
 __all__ = _elementwise + _reductions + _shape + _linalg
-__all__ += _transcendental + _rounding + _cumulative + _ordering + _arrangement
+__all__ += _transcendental + _rounding + _cumulative + _ordering + _arrangement + _statistics
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
            "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",

@@ -8,8 +8,8 @@ import numpy as np
 from ..primitive import shapes_of
 from .elementwise import where
 from .reductions import broadcast_to, sum
-from .shape import (concatenate, flip, getitem, normalize_axes, ravel, reshape, transpose,
-                    untake)
+from .shape import (concatenate, flip, getitem, normalize_axes, ravel, reshape, stack,
+                    transpose, untake)
 
 # ---- moving elements ------------------------------------------------------------------------
 
@@ -200,6 +200,48 @@ def column_stack(tup):
     return _stack_with(tup, "column_stack", column, lambda arrs: 1)
 
 
+def append(arr, values, axis=None):
+    "values joined after arr along axis (both flattened when None), composed from concatenate"
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+def delete(arr, obj, axis=None):
+    "arr without the entries obj (an index, slice or list) along axis (flattened when None)"
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    shape = np.shape(arr)
+    axis = normalize_axes(axis, len(shape), "delete")[0]
+    keep = np.ones(shape[axis], dtype=bool)
+    try:
+        keep[obj] = False
+    except IndexError:
+        raise IndexError(f"delete: index {obj!r} is out of bounds for axis {axis} of length "
+                         f"{shape[axis]}") from None
+    return getitem(arr, index=(slice(None),) * axis + (np.flatnonzero(keep),))
+
+
+def broadcast_arrays(*args):
+    "the inputs broadcast against each other (np.broadcast_arrays), as a tuple"
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:
+        raise ValueError(f"broadcast_arrays: shapes {shapes_of(args)} do not broadcast") from None
+    return tuple(a if np.shape(a) == shape else broadcast_to(a, shape=shape) for a in args)
+
+
+def cross(a, b, axis=-1):
+    "the cross product of 3-vectors along axis (np.cross with axisa = axisb = axisc = axis)"
+    if np.shape(a)[axis:][:1] != (3,) or np.shape(b)[axis:][:1] != (3,):
+        raise ValueError(f"cross: expected 3-vectors along axis {axis}; got shapes "
+                         f"{shapes_of((a, b))}")
+    a, b = moveaxis(a, axis, -1), moveaxis(b, axis, -1)
+    x, y = ([getitem(v, index=(Ellipsis, i)) for i in range(3)] for v in (a, b))
+    parts = [x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2], x[0] * y[1] - x[1] * y[0]]
+    return moveaxis(stack(parts, axis=-1), -1, axis)
+
+
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     "coordinate grids from 1-d coordinate vectors (np.meshgrid; 'xy' swaps the first two axes)"
     if indexing not in ("xy", "ij"):
@@ -221,3 +263,4 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 __all__ = ["roll", "moveaxis", "rot90", "tril", "triu", "diagonal", "trace", "diag", "diagflat",
            "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "dstack",
            "column_stack", "meshgrid"]
+__all__ += ["append", "delete", "broadcast_arrays", "cross"]

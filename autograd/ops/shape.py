@@ -6,6 +6,7 @@ import numpy as np
 
 from ..primitive import primitive
 from ..tensor import as_array
+from .elementwise import where
 
 
 def normalize_axes(axis, ndim, opname):
@@ -136,23 +137,59 @@ def untake(g, *, index, shape):
 untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
 
 
-def take_along_axis(arr, indices, axis):
-    """arr[..., indices[...], ...] matched along `axis` (np.take_along_axis; other axes
-    broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
+def _along_axis_index(shape, indices, axis, opname):
+    """The index tuple that pairs `indices` with the positions along `axis` of an array of
+    `shape` (the other axes broadcast), as np.take_along_axis builds it."""
     idx = as_array(indices)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"take_along_axis: indices must be integers; got dtype {idx.dtype}")
-    if axis is None:
-        arr, axis = ravel(arr), 0
-    shape = np.shape(arr)
+        raise TypeError(f"{opname}: indices must be integers; got dtype {idx.dtype}")
     if idx.ndim != len(shape):
-        raise ValueError(f"take_along_axis: indices of shape {idx.shape} must have as many "
+        raise ValueError(f"{opname}: indices of shape {idx.shape} must have as many "
                          f"dimensions as the array of shape {shape}")
-    axis = normalize_axes(axis, len(shape), "take_along_axis")[0]
+    axis = normalize_axes(axis, len(shape), opname)[0]
     grid = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
             for i, n in enumerate(shape)]
     grid[axis] = idx
-    return getitem(arr, index=tuple(grid))
+    return tuple(grid)
+
+
+def take_along_axis(arr, indices, axis):
+    """arr[..., indices[...], ...] matched along `axis` (np.take_along_axis; other axes
+    broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    return getitem(arr, index=_along_axis_index(np.shape(arr), indices, axis, "take_along_axis"))
+
+
+def _scatter_parts(arr, indices, values, axis, opname):
+    """(index, values broadcast to the index's shape, flat positions hit) for a scatter."""
+    shape = np.shape(arr)
+    index = _along_axis_index(shape, indices, axis, opname)
+    full = np.broadcast_shapes(*(np.shape(i) for i in index))
+    flat = np.ravel_multi_index(tuple(np.broadcast_to(i, full) for i in index), shape,
+                                mode="wrap").reshape(-1)
+    from .reductions import broadcast_to
+    return index, broadcast_to(values, shape=full), flat
+
+
+def scatter_add(arr, indices, values, axis):
+    """arr with `values` added at the positions take_along_axis(arr, indices, axis) reads,
+    repeats adding up: a copy, where np.add.at would change arr in place"""
+    index, values, _ = _scatter_parts(arr, indices, values, axis, "scatter_add")
+    return arr + untake(values, index=index, shape=np.shape(arr))
+
+
+def scatter(arr, indices, values, axis):
+    """arr with `values` written at the positions take_along_axis(arr, indices, axis) reads
+    (the last write wins on repeats): a copy, where np.put_along_axis changes arr in place.
+    The gradient reaches arr where nothing was written, and each value that was kept."""
+    index, values, flat = _scatter_parts(arr, indices, values, axis, "scatter")
+    last = np.zeros(flat.size, dtype=bool)
+    last[flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]] = True
+    hit = np.zeros(np.shape(arr), dtype=bool)
+    hit.flat[flat] = True
+    kept = where(last.reshape(np.shape(values)), values, 0.0)
+    return where(hit, 0.0, arr) + untake(kept, index=index, shape=np.shape(arr))
 
 
 def flip(x, axis=None):
@@ -286,4 +323,4 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 __all__ = ["reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
            "getitem", "untake", "flip", "repeat", "tile", "concatenate", "stack", "split", "pad"]
-__all__ += ["ravel", "take_along_axis", "array_split"]
+__all__ += ["ravel", "take_along_axis", "scatter", "scatter_add", "array_split"]

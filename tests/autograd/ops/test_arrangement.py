@@ -181,3 +181,40 @@ def test_negative_control_transposed_rot90_is_caught():
     x = ag.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     with pytest.raises(AssertionError):
         check(lambda t: ag.rot90(t, -1), lambda a: np.rot90(a, 1), x)
+
+
+@given(data=st.data())
+def test_append_delete_broadcast_arrays(data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)))
+    axis = _axis(data, x.ndim)
+    side = list(x.shape)
+    side[axis] = data.draw(st.integers(0, 2))
+    y = data.draw(tensors(shape=tuple(side)))
+    assert check(lambda a, b: ag.append(a, b, axis), lambda a, b: np.append(a, b, axis), x, y)
+    assert check(lambda a, b: ag.append(a, b), lambda a, b: np.append(a, b), x, y)
+    obj = data.draw(st.sampled_from([0, -1, [0], slice(0, None, 2)]))
+    assert check(lambda a: ag.delete(a, obj, axis), lambda a: np.delete(a, obj, axis), x)
+    assert check(lambda a: ag.delete(a, obj), lambda a: np.delete(a, obj), x)
+    got = ag.broadcast_arrays(x, y[..., :1, None] if False else x[:1], 2.0)
+    for g, w in zip(got, np.broadcast_arrays(x.data, x.data[:1], 2.0)):
+        np.testing.assert_array_equal(g.data, w)
+    assert gradcheck(lambda a: ag.broadcast_arrays(a, x), [x[:1]])
+
+
+@given(data=st.data())
+def test_cross(data):
+    lead = data.draw(shapes(max_dims=2, max_side=2))
+    a = data.draw(tensors(shape=lead + (3,)))
+    b = data.draw(tensors(shape=(3,)))
+    assert check(ag.cross, np.cross, a, b)
+    assert check(lambda u, v: ag.cross(u, v, axis=0),
+                 lambda u, v: np.cross(u, v, axis=0), ag.moveaxis(a, -1, 0).detach(), b)
+
+
+def test_extra_errors_name_the_function():
+    with pytest.raises(ValueError, match="cross: expected 3-vectors along axis -1"):
+        ag.cross(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 2.0]))
+    with pytest.raises(IndexError, match="delete: index 5 is out of bounds"):
+        ag.delete(ag.Tensor([1.0, 2.0]), 5)
+    with pytest.raises(ValueError, match="broadcast_arrays: shapes"):
+        ag.broadcast_arrays(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 2.0, 3.0]))
