@@ -8,7 +8,7 @@ import numpy as np
 from ..primitive import shapes_of
 from .elementwise import where
 from .reductions import broadcast_to, sum
-from .shape import (concatenate, flip, getitem, normalize_axes, ravel, reshape, stack,
+from .shape import (along_axis, concatenate, flip, getitem, normalize_axes, ravel, reshape, stack,
                     transpose, untake)
 
 # ---- moving elements ------------------------------------------------------------------------
@@ -209,10 +209,8 @@ def append(arr, values, axis=None):
 
 def delete(arr, obj, axis=None):
     "arr without the entries obj (an index, slice or list) along axis (flattened when None)"
-    if axis is None:
-        arr, axis = ravel(arr), 0
+    arr, axis = along_axis(arr, axis, "delete")
     shape = np.shape(arr)
-    axis = normalize_axes(axis, len(shape), "delete")[0]
     keep = np.ones(shape[axis], dtype=bool)
     try:
         keep[obj] = False

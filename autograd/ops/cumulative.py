@@ -6,14 +6,7 @@ import numpy as np
 from ..primitive import primitive
 from .elementwise import astype
 from .reductions import broadcast_to
-from .shape import concatenate, flip, getitem, normalize_axes, pad, ravel
-
-
-def _along(x, axis, opname):
-    """(x, axis) with axis None meaning the flattened x, as NumPy's cumulative functions do."""
-    if axis is None:
-        return ravel(x), 0
-    return x, normalize_axes(axis, np.ndim(x), opname)[0]
+from .shape import along_axis, concatenate, flip, getitem, normalize_axes, pad
 
 
 @primitive(name="cumsum")
@@ -26,7 +19,7 @@ _cumsum.defvjp(lambda g, out, x, axis: flip(_cumsum(flip(g, axis), axis=axis), a
 
 def cumsum(a, axis=None, dtype=None):
     "y_i = Σ_{j≤i} a_j along axis (flattened when None); the gradient is the reversed cumsum"
-    a, axis = _along(a, axis, "cumsum")
+    a, axis = along_axis(a, axis, "cumsum")
     return _cumsum(a if dtype is None else astype(a, dtype), axis=axis)
 
 
@@ -34,7 +27,7 @@ def cumprod(a, axis=None, dtype=None):
     """y_i = Π_{j≤i} a_j along axis, composed from multiply by a parallel prefix scan (log₂ n
     steps, each multiplying by the result shifted by 2ᵏ with ones shifted in): no division, so
     its gradient (and second derivative) is exact when a holds zeros, one or several."""
-    a, axis = _along(a, axis, "cumprod")
+    a, axis = along_axis(a, axis, "cumprod")
     if dtype is not None:
         a = astype(a, dtype)
     n, ndim = np.shape(a)[axis], np.ndim(a)

@@ -48,6 +48,11 @@ def _rows(p, start, stop):
     return getitem(p, index=(Ellipsis, slice(start, stop), slice(None)))
 
 
+def _row_at(p, i):
+    """Row i (of the last two axes) of a packed result, as a vector."""
+    return getitem(p, index=(Ellipsis, i, slice(None)))
+
+
 def _col(v):
     return expand_dims(v, -1)
 
@@ -223,8 +228,8 @@ def _eigh_vjp(g, out, a, UPLO="L"):
     taken as 0: right for losses that ignore the basis of the tied eigenspace, else arbitrary;
     near a tie F is huge)."""
     n = np.shape(a)[-1]
-    w, v = getitem(out, index=(Ellipsis, 0, slice(None))), _rows(out, 1, n + 1)
-    gw, gv = getitem(g, index=(Ellipsis, 0, slice(None))), _rows(g, 1, n + 1)
+    w, v = _row_at(out, 0), _rows(out, 1, n + 1)
+    gw, gv = _row_at(g, 0), _rows(g, 1, n + 1)
     m = matmul(_mT(v), gv)
     f = _off_diagonal_inverse(_row(w) - _col(w))
     return matmul(matmul(v, _with_diagonal(gw, f * (0.5 * (m - _mT(m))))), _mT(v))
@@ -239,7 +244,7 @@ def eigh(a, UPLO="L"):
     eigenvectors are LAPACK's, so differentiate functions that do not depend on them"""
     _square(a, "eigh")
     p = _eigh(a, UPLO=UPLO)
-    return EighResult(getitem(p, index=(Ellipsis, 0, slice(None))), _rows(p, 1, None))
+    return EighResult(_row_at(p, 0), _rows(p, 1, None))
 
 
 @primitive
@@ -272,8 +277,8 @@ def _svd_vjp(g, out, a):
     (Townsend 2016), for distinct nonzero singular values of the reduced SVD (exact ties and
     zeros are given F = 0 and S⁻¹ = 0, as in eigh)."""
     m, n = np.shape(a)[-2:]
-    u, s, v = _rows(out, 0, m), getitem(out, index=(Ellipsis, m, slice(None))), _rows(out, m + 1, None)
-    gu, gs, gv = _rows(g, 0, m), getitem(g, index=(Ellipsis, m, slice(None))), _rows(g, m + 1, None)
+    u, s, v = _rows(out, 0, m), _row_at(out, m), _rows(out, m + 1, None)
+    gu, gs, gv = _rows(g, 0, m), _row_at(g, m), _rows(g, m + 1, None)
     f = _off_diagonal_inverse(_row(s * s) - _col(s * s))
     utgu, vtgv = matmul(_mT(u), gu), matmul(_mT(v), gv)
     j, k = f * (utgu - _mT(utgu)), f * (vtgv - _mT(vtgv))
@@ -320,7 +325,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
                      "extra singular vectors are not unique); pass full_matrices=False")
         return SVDResult(*(Tensor(f) for f in np.linalg.svd(as_array(a), full_matrices=True)))
     p = _svd(a)
-    return SVDResult(_rows(p, 0, m), getitem(p, index=(Ellipsis, m, slice(None))),
+    return SVDResult(_rows(p, 0, m), _row_at(p, m),
                      _mT(_rows(p, m + 1, None)))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..primitive import primitive
 from ..tensor import Tensor, as_array
-from .shape import normalize_axes, ravel, take_along_axis
+from .shape import along_axis, normalize_axes, take_along_axis
 
 
 @primitive
@@ -27,22 +27,16 @@ def searchsorted(a, v, side="left", sorter=None):
     return np.searchsorted(a, v, side=side, sorter=sorter)
 
 
-def _flat(a, axis, opname):
-    if axis is None:
-        return ravel(a), 0
-    return a, normalize_axes(axis, np.ndim(a), opname)[0]
-
-
 def sort(a, axis=-1, kind=None, order=None):
     "a sorted along axis (flattened when None), stable; the gradient is permuted back"
-    a, axis = _flat(a, axis, "sort")
+    a, axis = along_axis(a, axis, "sort")
     idx = np.argsort(as_array(a), axis=axis, kind="stable" if kind is None else kind)
     return take_along_axis(a, idx, axis)
 
 
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     "a with its kth element in sorted position, smaller ones before it (np.partition)"
-    a, axis = _flat(a, axis, "partition")
+    a, axis = along_axis(a, axis, "partition")
     return take_along_axis(a, np.argpartition(as_array(a), kth, axis=axis, kind=kind), axis)
 
 

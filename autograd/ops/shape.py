@@ -97,6 +97,14 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
+def along_axis(x, axis, opname):
+    """(x, axis) for a function of one axis: a normalised axis, or x flattened and axis 0 when
+    axis is None (NumPy's rule for cumsum, sort, delete, ...)."""
+    if axis is None:
+        return ravel(x), 0
+    return x, normalize_axes(axis, np.ndim(x), opname)[0]
+
+
 def ravel(a, order="C"):
     "the elements as a 1-d tensor in C order (np.ravel), composed from reshape"
     if order not in ("C", "A", "K"):
