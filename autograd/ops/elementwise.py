@@ -230,7 +230,7 @@ def absolute(x):
 
 
 absolute.defvjp(lambda g, out, x: g * sign(x))
-abs = absolute
+abs = fabs = absolute
 
 
 def _share(x, y):
@@ -341,4 +341,4 @@ __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "pow", 
            "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid", "erf",
            "relu", "sign", "absolute", "abs", "maximum", "minimum", "where", "clip", "astype",
            "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
-__all__ += ["fmax", "fmin", "isnan", "isinf", "isfinite", "signbit"]
+__all__ += ["fmax", "fmin", "isnan", "isinf", "isfinite", "signbit", "fabs"]
