@@ -8,7 +8,7 @@ import numpy as np
 
 from ..primitive import primitive
 from .reductions import broadcast_to
-from .shape import expand_dims, getitem, reshape, swapaxes, transpose
+from .shape import expand_dims, flip, getitem, pad, reshape, swapaxes, transpose
 
 
 @primitive
@@ -129,6 +129,46 @@ def kron(a, b):
     return reshape(ai * bi, shape=tuple(m * k for m, k in zip(sa, sb)))
 
 
+def _full_convolution(a, v, opname):
+    """Σ_j a[k - j]·v[j] for every k where the two overlap (length n + m - 1), as a matmul of
+    the sliding windows of the zero-padded longer input with the shorter one reversed."""
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
+        raise ValueError(f"{opname}: expected two 1-d inputs; got shapes {np.shape(a)} and "
+                         f"{np.shape(v)}")
+    if not np.size(a) or not np.size(v):
+        raise ValueError(f"{opname}: inputs cannot be empty")
+    if np.size(v) > np.size(a):
+        a, v = v, a
+    n, m = np.size(a), np.size(v)
+    windows = np.arange(n + m - 1)[:, None] + np.arange(m)
+    return matmul(getitem(pad(a, (m - 1, m - 1)), index=(windows,)), flip(v))
+
+
+def _mode_slice(full, n, m, mode, same_start, opname):
+    short, long = sorted((n, m))
+    if mode == "full":
+        return full
+    if mode == "same":
+        return getitem(full, index=(slice(same_start, same_start + long),))
+    if mode == "valid":
+        return getitem(full, index=(slice(short - 1, long),))
+    raise ValueError(f"{opname}: mode must be 'full', 'same' or 'valid'; got {mode!r}")
+
+
+def convolve(a, v, mode="full"):
+    "the discrete linear convolution (a ∗ v)[k] = Σ_j a[j]·v[k - j] of 1-d inputs (np.convolve)"
+    full = _full_convolution(a, v, "convolve")
+    n, m = np.size(a), np.size(v)
+    return _mode_slice(full, n, m, mode, (min(n, m) - 1) // 2, "convolve")
+
+
+def correlate(a, v, mode="valid"):
+    "the cross-correlation Σ_j a[k + j]·v[j] of 1-d inputs (np.correlate, real)"
+    n, m = np.size(a), np.size(v)
+    full = _full_convolution(a, flip(v) if np.ndim(v) == 1 else v, "correlate")
+    return _mode_slice(full, n, m, mode, (m - 1) // 2 if n >= m else n // 2, "correlate")
+
+
 # ---- einsum ---------------------------------------------------------------------------------
 
 
@@ -213,4 +253,5 @@ def einsum(subscripts, *operands):
     return _einsum(*operands, subscripts=_explicit(subscripts, [np.shape(o) for o in operands]))
 
 
-__all__ = ["matmul", "tensordot", "einsum", "outer", "inner", "dot", "vdot", "kron"]
+__all__ = ["matmul", "tensordot", "einsum", "outer", "inner", "dot", "vdot", "kron", "convolve",
+           "correlate"]

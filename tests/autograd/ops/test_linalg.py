@@ -207,3 +207,26 @@ def test_product_errors_name_the_function():
         ag.inner(a, ag.Tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="vdot: operands of shapes"):
         ag.vdot(a, ag.Tensor([1.0]))
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@given(data=st.data())
+def test_convolve_correlate(name, data):
+    n, m = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    a, v = data.draw(tensors(shape=(n,))), data.draw(tensors(shape=(m,)))
+    for mode in ("full", "same", "valid"):
+        got = getattr(ag, name)(a, v, mode)
+        np.testing.assert_allclose(got.data, getattr(np, name)(a.data, v.data, mode),
+                                   rtol=1e-12, atol=1e-12)
+    mode = data.draw(st.sampled_from(["full", "same", "valid"]))
+    assert gradcheck(lambda x, y: getattr(ag, name)(x, y, mode), [a, v])
+    assert gradgradcheck(lambda x, y: getattr(ag, name)(x, y, mode), [a, v], seed=0)
+
+
+def test_convolve_errors_name_the_function():
+    with pytest.raises(ValueError, match=r"convolve: expected two 1-d inputs; got shapes \(2, 2\)"):
+        ag.convolve(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="correlate: inputs cannot be empty"):
+        ag.correlate(np.ones(2), np.ones(0))
+    with pytest.raises(ValueError, match="convolve: mode must be"):
+        ag.convolve(np.ones(2), np.ones(2), "circular")
