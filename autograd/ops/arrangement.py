@@ -8,7 +8,7 @@ import numpy as np
 from ..primitive import shapes_of
 from .elementwise import where
 from .reductions import broadcast_to, sum
-from .shape import (along_axis, concatenate, flip, getitem, normalize_axes, ravel, reshape, stack,
+from .shape import (along_axis, concatenate, refuse_out, flip, getitem, normalize_axes, ravel, reshape, stack,
                     transpose, untake)
 
 # ---- moving elements ------------------------------------------------------------------------
@@ -114,8 +114,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     "Σ of diagonal `offset` (np.trace); for a stack of matrices, one sum per matrix"
-    if out is not None:
-        raise TypeError("trace: out= is not supported; use the returned tensor")
+    refuse_out(out, "trace")
     d = sum(diagonal(a, offset, axis1, axis2), axis=-1)
     return d if dtype is None else d.astype(dtype)
 
@@ -176,13 +175,13 @@ def _stack_with(tup, opname, prepare, axis):
     return concatenate(arrs, axis=ax)
 
 
-def hstack(tup, *, dtype=None):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     "inputs joined column-wise: along axis 1, or axis 0 for 1-d inputs (np.hstack)"
     out = _stack_with(tup, "hstack", atleast_1d, lambda arrs: 0 if np.ndim(arrs[0]) == 1 else 1)
     return out if dtype is None else out.astype(dtype)
 
 
-def vstack(tup, *, dtype=None):
+def vstack(tup, *, dtype=None, casting="same_kind"):
     "inputs joined row-wise along axis 0, 1-d inputs as rows (np.vstack)"
     out = _stack_with(tup, "vstack", atleast_2d, lambda arrs: 0)
     return out if dtype is None else out.astype(dtype)
@@ -229,15 +228,17 @@ def broadcast_arrays(*args):
     return tuple(a if np.shape(a) == shape else broadcast_to(a, shape=shape) for a in args)
 
 
-def cross(a, b, axis=-1):
-    "the cross product of 3-vectors along axis (np.cross with axisa = axisb = axisc = axis)"
-    if np.shape(a)[axis:][:1] != (3,) or np.shape(b)[axis:][:1] != (3,):
-        raise ValueError(f"cross: expected 3-vectors along axis {axis}; got shapes "
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    "the cross product of 3-vectors along axisa of a and axisb of b, put along axisc (np.cross)"
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
+        raise ValueError(f"cross: expected 3-vectors along axes {axisa} and {axisb}; got shapes "
                          f"{shapes_of((a, b))}")
-    a, b = moveaxis(a, axis, -1), moveaxis(b, axis, -1)
     x, y = ([getitem(v, index=(Ellipsis, i)) for i in range(3)] for v in (a, b))
     parts = [x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2], x[0] * y[1] - x[1] * y[0]]
-    return moveaxis(stack(parts, axis=-1), -1, axis)
+    return moveaxis(stack(parts, axis=-1), -1, axisc)
 
 
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):

@@ -6,7 +6,7 @@ import numpy as np
 from ..primitive import primitive
 from .elementwise import astype
 from .reductions import broadcast_to
-from .shape import along_axis, concatenate, flip, getitem, normalize_axes, pad
+from .shape import along_axis, concatenate, flip, getitem, normalize_axes, pad, refuse_out
 
 
 @primitive(name="cumsum")
@@ -17,16 +17,18 @@ def _cumsum(x, *, axis):
 _cumsum.defvjp(lambda g, out, x, axis: flip(_cumsum(flip(g, axis), axis=axis), axis))
 
 
-def cumsum(a, axis=None, dtype=None):
+def cumsum(a, axis=None, dtype=None, out=None):
     "y_i = Σ_{j≤i} a_j along axis (flattened when None); the gradient is the reversed cumsum"
+    refuse_out(out, "cumsum")
     a, axis = along_axis(a, axis, "cumsum")
     return _cumsum(a if dtype is None else astype(a, dtype), axis=axis)
 
 
-def cumprod(a, axis=None, dtype=None):
+def cumprod(a, axis=None, dtype=None, out=None):
     """y_i = Π_{j≤i} a_j along axis, composed from multiply by a parallel prefix scan (log₂ n
     steps, each multiplying by the result shifted by 2ᵏ with ones shifted in): no division, so
     its gradient (and second derivative) is exact when a holds zeros, one or several."""
+    refuse_out(out, "cumprod")
     a, axis = along_axis(a, axis, "cumprod")
     if dtype is not None:
         a = astype(a, dtype)

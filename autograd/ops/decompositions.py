@@ -167,15 +167,15 @@ def multi_dot(arrays):
 
 
 @primitive
-def pinv(a, rcond=None, hermitian=False):
+def pinv(a, rcond=None, hermitian=False, *, rtol=None):
     """the Moore-Penrose pseudo-inverse A⁺; where the rank of A is locally constant (e.g. full
     rank), Ā = -A⁺ᵀ Ḡ A⁺ᵀ + (I - A A⁺) Ḡᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ Ḡᵀ (I - A⁺ A)"""
     _matrices(a, "pinv")
-    return np.linalg.pinv(a, hermitian=hermitian) if rcond is None else \
-        np.linalg.pinv(a, rcond, hermitian=hermitian)
+    tol = {k: v for k, v in (("rcond", rcond), ("rtol", rtol)) if v is not None}
+    return np.linalg.pinv(a, hermitian=hermitian, **tol)
 
 
-def _pinv_vjp(g, out, a, rcond=None, hermitian=False):
+def _pinv_vjp(g, out, a, rcond=None, hermitian=False, rtol=None):
     x, xt, gt = out, _mT(out), _mT(g)
     left = gt - matmul(a, matmul(x, gt))                    # (I - A A⁺) Ḡᵀ
     right = gt - matmul(matmul(gt, x), a)                   # Ḡᵀ (I - A⁺ A)

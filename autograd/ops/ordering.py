@@ -10,9 +10,9 @@ from .shape import along_axis, normalize_axes, take_along_axis
 
 
 @primitive
-def argsort(a, axis=-1, kind=None, order=None):
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     "the indices that sort a along axis (flattened when None); no gradient"
-    return np.argsort(a, axis=axis, kind=kind, order=order)
+    return np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
 
 
 @primitive
@@ -27,7 +27,7 @@ def searchsorted(a, v, side="left", sorter=None):
     return np.searchsorted(a, v, side=side, sorter=sorter)
 
 
-def sort(a, axis=-1, kind=None, order=None):
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     "a sorted along axis (flattened when None), stable; the gradient is permuted back"
     a, axis = along_axis(a, axis, "sort")
     idx = np.argsort(as_array(a), axis=axis, kind="stable" if kind is None else kind)

@@ -97,6 +97,12 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape=shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
+def refuse_out(out, opname):
+    """NumPy's out= would write into an array: refused, the result is returned instead."""
+    if out is not None:
+        raise TypeError(f"{opname}: out= is not supported; use the returned tensor")
+
+
 def along_axis(x, axis, opname):
     """(x, axis) for a function of one axis: a normalised axis, or x flattened and axis 0 when
     axis is None (NumPy's rule for cumsum, sort, delete, ...)."""
@@ -161,7 +167,7 @@ def _along_axis_index(shape, indices, axis, opname):
     return tuple(grid)
 
 
-def take_along_axis(arr, indices, axis):
+def take_along_axis(arr, indices, axis=-1):
     """arr[..., indices[...], ...] matched along `axis` (np.take_along_axis; other axes
     broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
     if axis is None:

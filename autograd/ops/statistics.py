@@ -10,11 +10,12 @@ from .elementwise import clip, isnan, sqrt, where
 from .linalg import _mT, matmul
 from .ordering import sort
 from .reductions import max, mean, min, sum
-from .shape import concatenate, getitem, normalize_axes, ravel, reshape, squeeze
+from .shape import concatenate, getitem, normalize_axes, ravel, refuse_out, reshape, squeeze
 
 
-def ptp(a, axis=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     "max - min over axis (peak to peak)"
+    refuse_out(out, "ptp")
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
@@ -41,10 +42,12 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     return (avg, scale) if returned else avg
 
 
-def quantile(a, q, axis=None, keepdims=False, method="linear"):
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False):
     """the q-th quantiles (q in [0, 1]) over axis, interpolating linearly between the sorted
     values (NumPy's default method); q's axes come first. No gradient to q; NaN is not
     propagated as NumPy does (it sorts last)."""
+    refuse_out(out, "quantile")
     if method != "linear":
         raise NotImplementedError(f"quantile: method {method!r} is not supported; only 'linear'")
     q = np.asarray(as_array(q), dtype=np.float64)
@@ -69,25 +72,30 @@ def quantile(a, q, axis=None, keepdims=False, method="linear"):
     return reshape(out, shape=q.shape + kept) if keepdims else out
 
 
-def percentile(a, q, axis=None, keepdims=False, method="linear"):
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False):
     "the q-th percentiles (q in [0, 100]): quantile(a, q / 100)"
-    return quantile(a, np.asarray(as_array(q), dtype=np.float64) / 100, axis, keepdims, method)
+    return quantile(a, np.asarray(as_array(q), dtype=np.float64) / 100, axis, out,
+                    method=method, keepdims=keepdims)
 
 
-def median(a, axis=None, keepdims=False):
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     "the middle value over axis (the mean of the two middle ones for an even count)"
-    return quantile(a, 0.5, axis=axis, keepdims=keepdims)
+    return quantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 
 
-def nansum(a, axis=None, keepdims=False):
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     "Σ over axis with NaN counted as 0; NaN entries get no gradient"
-    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+    refuse_out(out, "nansum")
+    s = sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+    return s if dtype is None else s.astype(dtype)
 
 
-def nanmean(a, axis=None, keepdims=False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     "the mean over axis of the non-NaN entries"
+    refuse_out(out, "nanmean")
     count = np.sum(~np.isnan(as_array(a)), axis=axis, keepdims=keepdims)
-    return nansum(a, axis=axis, keepdims=keepdims) / count
+    return nansum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None):

@@ -209,12 +209,17 @@ def test_cross(data):
     assert check(ag.cross, np.cross, a, b)
     assert check(lambda u, v: ag.cross(u, v, axis=0),
                  lambda u, v: np.cross(u, v, axis=0), ag.moveaxis(a, -1, 0).detach(), b)
+    at = ag.moveaxis(a, -1, 0).detach().requires_grad_()
+    assert check(lambda u, v: ag.cross(u, v, 0, -1, 0), lambda u, v: np.cross(u, v, 0, -1, 0),
+                 at, b)
 
 
 def test_extra_errors_name_the_function():
-    with pytest.raises(ValueError, match="cross: expected 3-vectors along axis -1"):
+    with pytest.raises(ValueError, match="cross: expected 3-vectors along axes -1 and -1"):
         ag.cross(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 2.0]))
     with pytest.raises(IndexError, match="delete: index 5 is out of bounds"):
         ag.delete(ag.Tensor([1.0, 2.0]), 5)
+    with pytest.raises(TypeError, match="trace: out= is not supported"):
+        ag.trace(ag.Tensor(np.eye(2)), out=np.zeros(()))
     with pytest.raises(ValueError, match="broadcast_arrays: shapes"):
         ag.broadcast_arrays(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 2.0, 3.0]))

@@ -98,6 +98,7 @@ def test_take_along_axis(data):
 
 def test_take_along_axis_none_and_repeats_accumulate():
     x = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    np.testing.assert_array_equal(ag.take_along_axis(x, np.array([[1], [0]])).data, [[2.0], [3.0]])
     y = ag.take_along_axis(x, np.array([3, 3, 0]), None)
     np.testing.assert_array_equal(y.data, [4.0, 4.0, 1.0])
     y.sum().backward()

@@ -31,10 +31,10 @@ def test_order_statistics(data):
     x = data.draw(tensors(shape=ND, elements="distinct"))
     axis, keepdims = _axis(data, x.ndim), data.draw(st.booleans())
     q = data.draw(st.sampled_from([0.0, 0.3, 1.0, [0.25, 0.5, 0.9]]))
-    assert check(lambda t: ag.ptp(t, axis, keepdims), lambda a: np.ptp(a, axis, keepdims=keepdims), x)
-    assert check(lambda t: ag.median(t, axis, keepdims),
+    assert check(lambda t: ag.ptp(t, axis, keepdims=keepdims), lambda a: np.ptp(a, axis, keepdims=keepdims), x)
+    assert check(lambda t: ag.median(t, axis, keepdims=keepdims),
                  lambda a: np.median(a, axis, keepdims=keepdims), x)
-    assert check(lambda t: ag.quantile(t, q, axis, keepdims),
+    assert check(lambda t: ag.quantile(t, q, axis, keepdims=keepdims),
                  lambda a: np.quantile(a, q, axis, keepdims=keepdims), x)
     assert check(lambda t: ag.percentile(t, np.multiply(q, 100), axis),
                  lambda a: np.percentile(a, np.multiply(q, 100), axis), x, second=False)
@@ -99,5 +99,7 @@ def test_errors_name_the_function():
         ag.average(x, 1, weights=np.ones(2))
     with pytest.raises(ValueError, match="cov: m has more than 2 dimensions"):
         ag.cov(np.ones((2, 2, 2)))
+    with pytest.raises(TypeError, match="median|quantile: out= is not supported"):
+        ag.median(x, out=np.zeros(()))
     with pytest.raises(np.exceptions.AxisError, match="median|quantile|sort"):
         ag.median(x, axis=3)
