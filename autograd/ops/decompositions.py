@@ -16,9 +16,9 @@ from ..grad_mode import is_grad_enabled
 from ..primitive import primitive
 from ..tensor import Tensor, as_array
 from .arrangement import tril
-from .elementwise import absolute, sqrt, where
+from .elementwise import absolute, where
 from .linalg import _mT, matmul
-from .reductions import max, min, sum
+from .reductions import _keep, max, min, sum
 from .shape import concatenate, expand_dims, getitem, normalize_axes, reshape, transpose
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -376,9 +376,23 @@ def qr(a, mode="reduced"):
 # ---- norms ----------------------------------------------------------------------------------
 
 
+@primitive(name="norm")
+def _two_norm(x, axis=None, keepdims=False):
+    "√(Σ x²) over axis; d/dx = x/out, taken as 0 where out = 0 (a subgradient, as PyTorch)"
+    return np.sqrt(np.add.reduce(x * x, axis=axis, keepdims=keepdims))
+
+
+def _two_norm_vjp(g, out, x, axis=None, keepdims=False):
+    out = _keep(out, np.shape(x), axis, keepdims)
+    return _keep(g, np.shape(x), axis, keepdims) * x * _safe_inverse(out, as_array(out) == 0)
+
+
+_two_norm.defvjp(_two_norm_vjp)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
-        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+        return _two_norm(x, axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord == np.inf:
@@ -396,7 +410,7 @@ def _vector_norm(x, ord, axis, keepdims):
 def _matrix_norm(x, ord, axes, keepdims):
     row, col = axes
     if ord in (None, "fro"):
-        out = sqrt(sum(x * x, axis=axes))
+        out = _two_norm(x, axis=axes)
     elif ord in ("nuc", 2, -2):
         rest = [i for i in range(np.ndim(x)) if i not in axes]
         s = svdvals(transpose(x, axes=tuple(rest) + (row, col)))
@@ -420,7 +434,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     """np.linalg.norm: vector norms (ord None/2, 1, inf, -inf, 0, any p) along one axis, matrix
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two axes; with axis None, a 1-d
     or 2-d x by its ord, and any x flattened for ord None. The 2-norm's gradient x/‖x‖ is
-    undefined at x = 0 (NaN there)."""
+    taken as 0 at x = 0."""
     shape = np.shape(x)
     nd = len(shape)
     if axis is None:

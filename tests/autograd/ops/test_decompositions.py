@@ -257,3 +257,27 @@ def test_negative_control_untransposed_inverse_gradient_is_caught():
     bad.defvjp(lambda g, out, a: -ag.matmul(ag.matmul(out, g), out))
     with pytest.raises(AssertionError, match="gradcheck"):
         gradcheck(bad, [np.array([[2.0, 1.0], [0.0, 3.0]])])
+
+
+@pytest.mark.parametrize("name,fn", [("inv", la.inv), ("det", la.det), ("pinv", la.pinv),
+                                     ("cholesky", la.cholesky), ("eigvalsh", la.eigvalsh),
+                                     ("svdvals", la.svdvals), ("norm", la.norm)])
+def test_size_zero_matrices_as_numpy(name, fn):
+    """0×0 matrices (and a batch of them): NumPy's values and shapes, gradients of shape 0."""
+    for shape in [(0, 0), (2, 0, 0)]:
+        a = ag.Tensor(np.zeros(shape), requires_grad=True)
+        got = fn(a)
+        want = getattr(np.linalg, name)(a.data)
+        assert got.shape == np.shape(want)
+        np.testing.assert_array_equal(got.data, want)
+        (g,) = ag.grad(got.sum(), [a], allow_unused=True) if got.requires_grad else (None,)
+        assert g is None or g.shape == shape
+
+
+def test_two_norm_gradient_at_zero_is_zero():
+    x = ag.Tensor(np.zeros(3), requires_grad=True)
+    la.norm(x).backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros(3))
+    m = ag.Tensor(np.array([[3.0, 4.0], [0.0, 0.0]]), requires_grad=True)
+    la.norm(m, axis=1).sum().backward()
+    np.testing.assert_allclose(m.grad.data, [[0.6, 0.8], [0.0, 0.0]])
