@@ -186,6 +186,40 @@ def _pinv_vjp(g, out, a, rcond=None, hermitian=False, rtol=None):
 pinv.defvjp(_pinv_vjp)
 
 
+def lstsq(a, b, rcond=None):
+    """(x, residuals, rank, singular values) of min ‖b - A x‖ (np.linalg.lstsq), with x = A⁺ b:
+    differentiable in A and b where A has full rank; rank has no gradient"""
+    m, n = _matrices(a, "lstsq")
+    if np.ndim(a) != 2 or np.ndim(b) not in (1, 2) or np.shape(b)[0] != m:
+        raise np.linalg.LinAlgError(f"lstsq: expected A (M, N) and b (M,) or (M, K); got "
+                                    f"shapes {np.shape(a)} and {np.shape(b)}")
+    x = matmul(pinv(a) if rcond is None else pinv(a, rcond), b)
+    s = svdvals(a)
+    rank = np.linalg.matrix_rank(as_array(a)) if rcond is None else \
+        int(np.sum(as_array(s) > rcond * np.max(as_array(s), initial=0)))
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        residuals = sum(r * r, axis=0, keepdims=np.ndim(b) == 1)
+    else:
+        residuals = Tensor(np.zeros((0,), dtype=as_array(x).dtype))
+    return x, residuals, rank, s
+
+
+def cond(x, p=None):
+    "the condition number ‖A‖·‖A⁻¹‖: s_max/s_min for p None or 2 (s_min/s_max for -2)"
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        hi, lo = max(s, axis=-1), min(s, axis=-1)
+        return hi / lo if p != -2 else lo / hi
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+@primitive
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    "the number of singular values above the tolerance (np.linalg.matrix_rank); no gradient"
+    return np.linalg.matrix_rank(A, tol=tol, hermitian=hermitian, rtol=rtol)
+
+
 # ---- Cholesky -------------------------------------------------------------------------------
 
 
@@ -481,4 +515,5 @@ def matrix_norm(x, keepdims=False, ord="fro"):
 
 
 __all__ = ["inv", "det", "slogdet", "solve", "matrix_power", "multi_dot", "pinv", "cholesky",
-           "eigh", "eigvalsh", "svd", "svdvals", "qr", "norm", "vector_norm", "matrix_norm"]
+           "eigh", "eigvalsh", "svd", "svdvals", "qr", "norm", "vector_norm", "matrix_norm",
+           "lstsq", "cond", "matrix_rank"]

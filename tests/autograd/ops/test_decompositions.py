@@ -281,3 +281,22 @@ def test_two_norm_gradient_at_zero_is_zero():
     m = ag.Tensor(np.array([[3.0, 4.0], [0.0, 0.0]]), requires_grad=True)
     la.norm(m, axis=1).sum().backward()
     np.testing.assert_allclose(m.grad.data, [[0.6, 0.8], [0.0, 0.0]])
+
+
+@given(data=st.data())
+def test_lstsq_cond_matrix_rank(data):
+    rng = _rng(data)
+    m, n = data.draw(SIDE), data.draw(SIDE)
+    a = rng.standard_normal((m, n)) + 2.5 * np.eye(m, n)          # full rank
+    b = rng.standard_normal(data.draw(st.sampled_from([(m,), (m, 2)])))
+    got, want = la.lstsq(a, b), np.linalg.lstsq(a, b)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(getattr(g, "data", g), w, rtol=1e-9, atol=1e-12)
+    assert derivatives(lambda x, y: [la.lstsq(x, y)[0], la.lstsq(x, y)[1]], a, b)
+    sq = well_conditioned(data)
+    p = data.draw(st.sampled_from([None, 2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc"]))
+    np.testing.assert_allclose(la.cond(sq, p).data, np.linalg.cond(sq, p), rtol=1e-10)
+    if p in (None, "fro"):
+        assert derivatives(lambda x: la.cond(x, p), sq)
+    rank = la.matrix_rank(a)
+    assert rank.item() == np.linalg.matrix_rank(a) and not rank.requires_grad
