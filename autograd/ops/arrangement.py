@@ -8,8 +8,8 @@ import numpy as np
 from ..primitive import shapes_of
 from .elementwise import where
 from .reductions import broadcast_to, sum
-from .shape import (along_axis, concatenate, refuse_out, flip, getitem, normalize_axes, ravel, reshape, stack,
-                    transpose, untake)
+from .shape import (along_axis, concatenate, flip, getitem, normalize_axes, ravel,
+                    refuse_out, reshape, stack, transpose, untake)
 
 # ---- moving elements ------------------------------------------------------------------------
 

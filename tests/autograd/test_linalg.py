@@ -27,7 +27,7 @@ def test_outer_and_vecdot():
     np.testing.assert_allclose(la.vecdot(X, X[0, 0]).data, np.linalg.vecdot(X, X[0, 0]))
     np.testing.assert_allclose(la.vecdot(X, X, axis=1).data, np.linalg.vecdot(X, X, axis=1))
     assert gradcheck(la.vecdot, [X, X[1]])
-    with pytest.raises(ValueError, match=r"outer: expected two 1-d vectors; got shapes \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"outer: expected two 1-d vectors; got shapes \(2, 3"):
         la.outer(X, a)
     with pytest.raises(ValueError, match="matrix_transpose: expected at least 2 dimensions"):
         la.matrix_transpose(a)

@@ -58,7 +58,8 @@ def test_partition(data):
     axis = _axis(data, x.ndim, none=False)
     kth = data.draw(st.integers(0, x.shape[axis] - 1))
     got = ag.partition(x, kth, axis=axis).data
-    np.testing.assert_array_equal(np.take(got, kth, axis), np.take(np.sort(x.data, axis), kth, axis))
+    np.testing.assert_array_equal(np.take(got, kth, axis),
+                                  np.take(np.sort(x.data, axis), kth, axis))
     np.testing.assert_array_equal(np.sort(got, axis), np.sort(x.data, axis))
     assert gradcheck(lambda t: ag.partition(t, kth, axis=axis), [x])
     assert np.array_equal(ag.argpartition(x, kth, axis=axis).data,
@@ -87,9 +88,10 @@ def test_take_along_axis(data):
     shape = list(x.shape)
     shape[axis] = data.draw(st.integers(0, 5))
     shape = [1 if data.draw(st.booleans()) and i != axis else n for i, n in enumerate(shape)]
+    size = int(np.prod(shape))
     idx = np.asarray(data.draw(st.lists(st.integers(-x.shape[axis], x.shape[axis] - 1),
-                                        min_size=int(np.prod(shape)),
-                                        max_size=int(np.prod(shape)))), dtype=np.int64).reshape(shape)
+                                        min_size=size, max_size=size)), dtype=np.int64)
+    idx = idx.reshape(shape)
     assert check(lambda t: ag.take_along_axis(t, idx, axis), np.take_along_axis(x.data, idx, axis),
                  x)
     assert check(lambda t: ag.take_along_axis(t, ag.Tensor(idx, dtype=np.int64), axis),

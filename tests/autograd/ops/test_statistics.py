@@ -31,7 +31,8 @@ def test_order_statistics(data):
     x = data.draw(tensors(shape=ND, elements="distinct"))
     axis, keepdims = _axis(data, x.ndim), data.draw(st.booleans())
     q = data.draw(st.sampled_from([0.0, 0.3, 1.0, [0.25, 0.5, 0.9]]))
-    assert check(lambda t: ag.ptp(t, axis, keepdims=keepdims), lambda a: np.ptp(a, axis, keepdims=keepdims), x)
+    assert check(lambda t: ag.ptp(t, axis, keepdims=keepdims),
+                 lambda a: np.ptp(a, axis, keepdims=keepdims), x)
     assert check(lambda t: ag.median(t, axis, keepdims=keepdims),
                  lambda a: np.median(a, axis, keepdims=keepdims), x)
     assert check(lambda t: ag.quantile(t, q, axis, keepdims=keepdims),
