@@ -23,6 +23,7 @@ from .ops.composite import composite
 from . import graph
 from .ops import *  # noqa: F401,F403
 from .ops import __all__ as _ops_all
+from . import linalg
 from .creation import *  # noqa: F401,F403
 from .creation import __all__ as _creation_all
 from .engine import backward, grad

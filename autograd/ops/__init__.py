@@ -9,11 +9,26 @@ from .reductions import *  # noqa: F401,F403
 from .reductions import __all__ as _reductions
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape
+from .transcendental import *  # noqa: F401,F403
+from .transcendental import __all__ as _transcendental
+from .rounding import *  # noqa: F401,F403
+from .rounding import __all__ as _rounding
+from .cumulative import *  # noqa: F401,F403
+from .cumulative import __all__ as _cumulative
+from .ordering import *  # noqa: F401,F403
+from .ordering import __all__ as _ordering
+from .arrangement import *  # noqa: F401,F403
+from .arrangement import __all__ as _arrangement
+from .statistics import *  # noqa: F401,F403
+from .statistics import __all__ as _statistics
 
 __all__ = _elementwise + _reductions + _shape + _linalg
+__all__ += _transcendental + _rounding + _cumulative + _ordering + _arrangement + _statistics
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
            "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
            "sum", "mean", "var", "std", "prod", "max", "min", "argmax", "argmin", "logsumexp",
            "softmax", "log_softmax", "broadcast_to", "swapaxes", "squeeze", "expand_dims",
            "flatten", "flip", "repeat", "tile", "matmul", "split", "pad"]
+METHODS += ["round", "ravel", "cumsum", "cumprod", "sort", "argsort", "argpartition", "partition",
+            "searchsorted", "diagonal", "trace", "dot"]

@@ -234,7 +234,7 @@ def absolute(x):
 
 
 absolute.defvjp(lambda g, out, x: g * sign(x))
-abs = absolute
+abs = fabs = absolute
 
 
 def _share(x, y):
@@ -260,6 +260,32 @@ def minimum(x, y):
 
 minimum.defvjp(lambda g, out, x, y: g * _share(y, x),
                lambda g, out, x, y: g * _share(x, y))
+
+
+def _nan_route(x, y, share):
+    """x's part of the gradient of fmax/fmin: all of it where y is NaN, none where x is,
+    else `share` (as maximum/minimum route it)."""
+    return where(isnan(y), 1.0, where(isnan(x), 0.0, share))
+
+
+@primitive
+def fmax(x, y):
+    "elementwise max ignoring NaN (np.fmax); the gradient as maximum's, to the non-NaN input"
+    return np.fmax(x, y)
+
+
+fmax.defvjp(lambda g, out, x, y: g * _nan_route(x, y, _share(x, y)),
+            lambda g, out, x, y: g * _nan_route(y, x, _share(y, x)))
+
+
+@primitive
+def fmin(x, y):
+    "elementwise min ignoring NaN (np.fmin); the gradient as minimum's, to the non-NaN input"
+    return np.fmin(x, y)
+
+
+fmin.defvjp(lambda g, out, x, y: g * _nan_route(x, y, _share(y, x)),
+            lambda g, out, x, y: g * _nan_route(y, x, _share(x, y)))
 
 
 @primitive(name="where")
@@ -334,8 +360,13 @@ less = primitive(np.less, name="less")
 less_equal = primitive(np.less_equal, name="less_equal")
 greater = primitive(np.greater, name="greater")
 greater_equal = primitive(np.greater_equal, name="greater_equal")
+isnan = primitive(np.isnan, name="isnan")
+isinf = primitive(np.isinf, name="isinf")
+isfinite = primitive(np.isfinite, name="isfinite")
+signbit = primitive(np.signbit, name="signbit")
 
 __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "pow", "square", "exp", "log",
            "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid", "erf",
            "relu", "sign", "absolute", "abs", "maximum", "minimum", "where", "clip", "astype",
            "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
+__all__ += ["fmax", "fmin", "isnan", "isinf", "isfinite", "signbit", "fabs"]

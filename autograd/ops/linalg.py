@@ -9,7 +9,7 @@ import numpy as np
 from ..primitive import primitive
 from .composite import composite
 from .reductions import broadcast_to
-from .shape import expand_dims, getitem, reshape, swapaxes, transpose
+from .shape import expand_dims, flip, getitem, pad, reshape, swapaxes, transpose
 
 
 @primitive
@@ -73,6 +73,102 @@ def tensordot(a, b, axes=2):
     am = reshape(transpose(a, axes=tuple(free_a + ax_a)), shape=(m, k))
     bm = reshape(transpose(b, axes=tuple(ax_b + free_b)), shape=(k, n))
     return reshape(matmul(am, bm), shape=tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+
+
+# ---- NumPy's products, composed from multiply, matmul and tensordot -------------------------
+
+
+def _check_sum_axis(opname, sa, sb, ia, ib):
+    if sa[ia] != sb[ib]:
+        raise ValueError(f"{opname}: shapes {sa} and {sb} are not aligned: {sa[ia]} (dim "
+                         f"{ia % len(sa)}) != {sb[ib]} (dim {ib % len(sb)})")
+
+
+def outer(a, b):
+    "the matrix a_i·b_j of the flattened a and b (np.outer)"
+    return reshape(a, shape=(-1, 1)) * reshape(b, shape=(1, -1))
+
+
+def inner(a, b):
+    "Σ over the last axes of a and b (np.inner); a product when either is 0-d"
+    sa, sb = np.shape(a), np.shape(b)
+    if not sa or not sb:
+        return a * b
+    _check_sum_axis("inner", sa, sb, -1, -1)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def dot(a, b):
+    """np.dot: a product for 0-d operands, Σ a[..., k]·b[k] for 1-d b, matmul for matrices,
+    else Σ over the last axis of a and the second-to-last of b"""
+    sa, sb = np.shape(a), np.shape(b)
+    if not sa or not sb:
+        return a * b
+    if len(sb) == 1:
+        _check_sum_axis("dot", sa, sb, -1, 0)
+        return tensordot(a, b, axes=([-1], [0])) if len(sa) > 2 else matmul(a, b)
+    _check_sum_axis("dot", sa, sb, -1, -2)
+    if len(sa) <= 2 and len(sb) == 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([-1], [-2]))
+
+
+def vdot(a, b):
+    "Σ a·b over the flattened operands (np.vdot; real, so no conjugation)"
+    if np.size(a) != np.size(b):
+        raise ValueError(f"vdot: operands of shapes {np.shape(a)} and {np.shape(b)} do not have "
+                         "the same number of elements")
+    return matmul(reshape(a, shape=(-1,)), reshape(b, shape=(-1,)))
+
+
+def kron(a, b):
+    "the Kronecker product: blocks a[i]·b (np.kron), composed from reshape and multiply"
+    sa, sb = np.shape(a), np.shape(b)
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    ai = reshape(a, shape=tuple(v for m in sa for v in (m, 1)))
+    bi = reshape(b, shape=tuple(v for m in sb for v in (1, m)))
+    return reshape(ai * bi, shape=tuple(m * k for m, k in zip(sa, sb)))
+
+
+def _full_convolution(a, v, opname):
+    """Σ_j a[k - j]·v[j] for every k where the two overlap (length n + m - 1), as a matmul of
+    the sliding windows of the zero-padded longer input with the shorter one reversed."""
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
+        raise ValueError(f"{opname}: expected two 1-d inputs; got shapes {np.shape(a)} and "
+                         f"{np.shape(v)}")
+    if not np.size(a) or not np.size(v):
+        raise ValueError(f"{opname}: inputs cannot be empty")
+    if np.size(v) > np.size(a):
+        a, v = v, a
+    n, m = np.size(a), np.size(v)
+    windows = np.arange(n + m - 1)[:, None] + np.arange(m)
+    return matmul(getitem(pad(a, (m - 1, m - 1)), index=(windows,)), flip(v))
+
+
+def _mode_slice(full, n, m, mode, same_start, opname):
+    short, long = sorted((n, m))
+    if mode == "full":
+        return full
+    if mode == "same":
+        return getitem(full, index=(slice(same_start, same_start + long),))
+    if mode == "valid":
+        return getitem(full, index=(slice(short - 1, long),))
+    raise ValueError(f"{opname}: mode must be 'full', 'same' or 'valid'; got {mode!r}")
+
+
+def convolve(a, v, mode="full"):
+    "the discrete linear convolution (a ∗ v)[k] = Σ_j a[j]·v[k - j] of 1-d inputs (np.convolve)"
+    full = _full_convolution(a, v, "convolve")
+    n, m = np.size(a), np.size(v)
+    return _mode_slice(full, n, m, mode, (min(n, m) - 1) // 2, "convolve")
+
+
+def correlate(a, v, mode="valid"):
+    "the cross-correlation Σ_j a[k + j]·v[j] of 1-d inputs (np.correlate, real)"
+    n, m = np.size(a), np.size(v)
+    full = _full_convolution(a, flip(v) if np.ndim(v) == 1 else v, "correlate")
+    return _mode_slice(full, n, m, mode, (m - 1) // 2 if n >= m else n // 2, "correlate")
 
 
 # ---- einsum ---------------------------------------------------------------------------------
@@ -160,4 +256,5 @@ def einsum(subscripts, *operands):
     return _einsum(*operands, subscripts=_explicit(subscripts, [np.shape(o) for o in operands]))
 
 
-__all__ = ["matmul", "tensordot", "einsum"]
+__all__ = ["matmul", "tensordot", "einsum", "outer", "inner", "dot", "vdot", "kron", "convolve",
+           "correlate"]

@@ -6,6 +6,8 @@ import numpy as np
 
 from ..primitive import primitive
 from .composite import composite, copy
+from ..tensor import as_array
+from .elementwise import where
 
 
 def normalize_axes(axis, ndim, opname):
@@ -112,6 +114,27 @@ gradient_copy.defvjp(lambda g2, out, g, x: g2,
                      lambda g2, out, g, x: g2 * 0)
 
 
+def refuse_out(out, opname):
+    """NumPy's out= would write into an array: refused, the result is returned instead."""
+    if out is not None:
+        raise TypeError(f"{opname}: out= is not supported; use the returned tensor")
+
+
+def along_axis(x, axis, opname):
+    """(x, axis) for a function of one axis: a normalised axis, or x flattened and axis 0 when
+    axis is None (NumPy's rule for cumsum, sort, delete, ...)."""
+    if axis is None:
+        return ravel(x), 0
+    return x, normalize_axes(axis, np.ndim(x), opname)[0]
+
+
+def ravel(a, order="C"):
+    "the elements as a 1-d tensor in C order (np.ravel), composed from reshape"
+    if order not in ("C", "A", "K"):
+        raise NotImplementedError(f"ravel: order {order!r} is not supported; only 'C'")
+    return reshape(a, shape=(-1,))
+
+
 # ---- indexing -------------------------------------------------------------------------------
 
 
@@ -143,6 +166,61 @@ def untake(g, *, index, shape):
 
 
 untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
+
+
+def _along_axis_index(shape, indices, axis, opname):
+    """The index tuple that pairs `indices` with the positions along `axis` of an array of
+    `shape` (the other axes broadcast), as np.take_along_axis builds it."""
+    idx = as_array(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: indices must be integers; got dtype {idx.dtype}")
+    if idx.ndim != len(shape):
+        raise ValueError(f"{opname}: indices of shape {idx.shape} must have as many "
+                         f"dimensions as the array of shape {shape}")
+    axis = normalize_axes(axis, len(shape), opname)[0]
+    grid = [np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
+            for i, n in enumerate(shape)]
+    grid[axis] = idx
+    return tuple(grid)
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """arr[..., indices[...], ...] matched along `axis` (np.take_along_axis; other axes
+    broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    return getitem(arr, index=_along_axis_index(np.shape(arr), indices, axis, "take_along_axis"))
+
+
+def _scatter_parts(arr, indices, values, axis, opname):
+    """(index, values broadcast to the index's shape, flat positions hit) for a scatter."""
+    shape = np.shape(arr)
+    index = _along_axis_index(shape, indices, axis, opname)
+    full = np.broadcast_shapes(*(np.shape(i) for i in index))
+    flat = np.ravel_multi_index(tuple(np.broadcast_to(i, full) for i in index), shape,
+                                mode="wrap").reshape(-1)
+    from .reductions import broadcast_to
+    return index, broadcast_to(values, shape=full), flat
+
+
+def scatter_add(arr, indices, values, axis):
+    """arr with `values` added at the positions take_along_axis(arr, indices, axis) reads,
+    repeats adding up: a copy, where np.add.at would change arr in place"""
+    index, values, _ = _scatter_parts(arr, indices, values, axis, "scatter_add")
+    return arr + untake(values, index=index, shape=np.shape(arr))
+
+
+def scatter(arr, indices, values, axis):
+    """arr with `values` written at the positions take_along_axis(arr, indices, axis) reads
+    (the last write wins on repeats): a copy, where np.put_along_axis changes arr in place.
+    The gradient reaches arr where nothing was written, and each value that was kept."""
+    index, values, flat = _scatter_parts(arr, indices, values, axis, "scatter")
+    last = np.zeros(flat.size, dtype=bool)
+    last[flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]] = True
+    hit = np.zeros(np.shape(arr), dtype=bool)
+    hit.flat[flat] = True
+    kept = where(last.reshape(np.shape(values)), values, 0.0)
+    return where(hit, 0.0, arr) + untake(kept, index=index, shape=np.shape(arr))
 
 
 @composite
@@ -211,21 +289,33 @@ def stack(tensors, axis=0):
     return _concatenate(*[expand_dims(t, axis) for t in tensors], axis=axis)
 
 
-@composite
-def split(x, indices_or_sections, axis=0):
-    "x cut into pieces along `axis` (np.split), each piece a getitem"
+def _split(x, indices_or_sections, axis, opname, equal):
+    """The pieces of x along axis, each a getitem: `indices_or_sections` is a number of parts
+    (equal when `equal`, else the first n % k parts one longer) or a list of cut points."""
     shape = np.shape(x)
-    axis = normalize_axes(axis, len(shape), "split")[0]
+    axis = normalize_axes(axis, len(shape), opname)[0]
     n = shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ValueError(f"split: an axis of length {n} cannot be split into {k} equal parts")
-        bounds = [i * (n // k) for i in range(k + 1)]
+        if k <= 0 or (equal and n % k):
+            raise ValueError(f"{opname}: an axis of length {n} cannot be split into {k} "
+                             f"{'equal parts' if equal else 'parts'}")
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        bounds = [0] + [int(b) for b in np.cumsum(sizes)]
     else:
         bounds = [0] + list(indices_or_sections) + [n]
     return [getitem(x, index=(slice(None),) * axis + (slice(a, b),))
             for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def split(x, indices_or_sections, axis=0):
+    "x cut into equal pieces, or at the given indices, along `axis` (np.split)"
+    return _split(x, indices_or_sections, axis, "split", equal=True)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    "as split, but k parts need not be equal: the first n % k are one longer (np.array_split)"
+    return _split(ary, indices_or_sections, axis, "array_split", equal=False)
 
 
 # ---- padding --------------------------------------------------------------------------------
@@ -259,5 +349,6 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     return _pad(x, pad_width=tuple(widths), constant_values=constant_values)
 
 
-__all__ = ["copy", "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims", "flatten",
-           "getitem", "untake", "flip", "repeat", "concatenate", "stack", "split", "pad"]
+__all__ = ["copy", "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims",
+           "flatten", "getitem", "untake", "flip", "repeat", "concatenate", "stack", "split", "pad",
+           "ravel", "take_along_axis", "scatter", "scatter_add", "array_split"]

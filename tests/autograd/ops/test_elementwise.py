@@ -300,3 +300,30 @@ def test_power_second_derivative_with_integer_exponents_at_zero():
 def test_power_gradient_with_an_exponent_array():
     assert gradcheck(lambda x: x ** np.array([0., 1., 2.5]), [np.array([0.5, 1.5, 2.0])])
     assert gradgradcheck(lambda x: x ** np.array([0., 1., 2.5]), [np.array([0.5, 1.5, 2.0])])
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.fmax, np.fmax), (ag.fmin, np.fmin)])
+@given(data=st.data())
+def test_fmax_fmin(fn, npfn, data):
+    sx, sy = data.draw(broadcastable_shapes(2, max_dims=3, min_side=0, max_side=3))
+    x, y = _separated(data, sx, sy)
+    assert check(fn, npfn, x, y)
+
+
+@pytest.mark.parametrize("fn,npfn", [(ag.fmax, np.fmax), (ag.fmin, np.fmin)])
+def test_fmax_fmin_ignore_nan_and_route_the_gradient_to_the_number(fn, npfn):
+    x = ag.Tensor([1.0, np.nan, 3.0, 2.0], requires_grad=True)
+    y = ag.Tensor([2.0, 1.0, np.nan, 2.0], requires_grad=True)
+    z = fn(x, y)
+    np.testing.assert_array_equal(z.data, npfn(x.data, y.data))
+    gx, gy = ag.grad(z.sum(), [x, y])
+    np.testing.assert_array_equal(gx.data[1:] + gy.data[1:], [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal([gx.data[1], gy.data[2]], [0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "signbit"])
+def test_floating_point_tests_are_boolean_without_gradient(name):
+    x = ag.Tensor([0.0, -0.0, -1.5, np.inf, -np.inf, np.nan], requires_grad=True)
+    got = getattr(ag, name)(x)
+    assert got.dtype == np.bool_ and not got.requires_grad
+    np.testing.assert_array_equal(got.data, getattr(np, name)(x.data))

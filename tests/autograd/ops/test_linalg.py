@@ -164,3 +164,69 @@ def test_einsum_against_matmul_gradients():
     g2 = ag.grad((a @ b).sum(), [a, b])
     for u, v in zip(g1, g2):
         np.testing.assert_allclose(u.data, v.data, rtol=1e-12)
+
+
+# ---- NumPy's products: outer, inner, dot, vdot, kron ----------------------------------------
+
+
+@given(data=st.data())
+def test_outer_kron(data):
+    small = shapes(max_dims=3, min_side=0, max_side=3)
+    x, y = data.draw(tensors(shape=small)), data.draw(tensors(shape=small))
+    assert check(ag.outer, np.outer, x, y)
+    assert check(ag.kron, np.kron, x, y)
+
+
+@given(data=st.data())
+def test_inner_dot(data):
+    k = data.draw(st.integers(0, 3))
+    lead = shapes(max_dims=2, max_side=2)
+    sa = data.draw(st.sampled_from([(), (k,), data.draw(lead) + (k,)]))
+    sb_inner = data.draw(st.sampled_from([(), (k,), data.draw(lead) + (k,)]))
+    x, y = data.draw(tensors(shape=sa)), data.draw(tensors(shape=sb_inner))
+    assert check(ag.inner, np.inner, x, y)
+    m = data.draw(side)
+    sb_dot = data.draw(st.sampled_from([(), (k,), (k, m), data.draw(lead) + (k, m)]))
+    z = data.draw(tensors(shape=sb_dot))
+    assert check(ag.dot, np.dot, x, z)
+    assert check(lambda a, b: a.dot(b), np.dot, x, z)
+
+
+@given(data=st.data())
+def test_vdot(data):
+    x = data.draw(tensors(shape=shapes(max_dims=3, min_side=0, max_side=3)))
+    y = data.draw(tensors(shape=st.permutations(x.shape).map(tuple)))
+    assert check(ag.vdot, np.vdot, x, y)
+
+
+def test_product_errors_name_the_function():
+    a, b = ag.Tensor(np.ones((2, 3))), ag.Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"dot: shapes \(2, 3\) and \(2, 3\) are not aligned"):
+        ag.dot(a, b)
+    with pytest.raises(ValueError, match=r"inner: shapes \(2, 3\) and \(2,\) are not aligned"):
+        ag.inner(a, ag.Tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="vdot: operands of shapes"):
+        ag.vdot(a, ag.Tensor([1.0]))
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@given(data=st.data())
+def test_convolve_correlate(name, data):
+    n, m = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
+    a, v = data.draw(tensors(shape=(n,))), data.draw(tensors(shape=(m,)))
+    for mode in ("full", "same", "valid"):
+        got = getattr(ag, name)(a, v, mode)
+        np.testing.assert_allclose(got.data, getattr(np, name)(a.data, v.data, mode),
+                                   rtol=1e-12, atol=1e-12)
+    mode = data.draw(st.sampled_from(["full", "same", "valid"]))
+    assert gradcheck(lambda x, y: getattr(ag, name)(x, y, mode), [a, v])
+    assert gradgradcheck(lambda x, y: getattr(ag, name)(x, y, mode), [a, v], seed=0)
+
+
+def test_convolve_errors_name_the_function():
+    with pytest.raises(ValueError, match=r"convolve: expected two 1-d inputs; got shapes \(2, 2\)"):
+        ag.convolve(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="correlate: inputs cannot be empty"):
+        ag.correlate(np.ones(2), np.ones(0))
+    with pytest.raises(ValueError, match="convolve: mode must be"):
+        ag.convolve(np.ones(2), np.ones(2), "circular")

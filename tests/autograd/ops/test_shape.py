@@ -228,3 +228,45 @@ def test_metadata_given_positionally_is_never_taken_for_an_array():
     for y in [ag.reshape(x, (3, 2)), ag.broadcast_to(x, (2, 2, 3)), ag.getitem(x, (0, 1)),
               ag.untake(x, (0,), (1, 2, 3)), ag.astype(x, np.float32)]:
         assert len(y.inputs) == 1 and y.inputs[0] is x
+
+
+# ---- scatter and scatter_add: put_along_axis and add.at without writing in place ------------
+
+
+@pytest.mark.parametrize("name", ["scatter", "scatter_add"])
+@given(data=st.data())
+def test_scatter(name, data):
+    x = data.draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=3)))
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    ishape = list(x.shape)
+    ishape[axis] = data.draw(st.integers(0, 4))
+    idx = np.asarray(data.draw(st.lists(st.integers(-x.shape[axis], x.shape[axis] - 1),
+                                        min_size=int(np.prod(ishape)),
+                                        max_size=int(np.prod(ishape)))),
+                     dtype=np.int64).reshape(ishape)           # repeats included
+    v = data.draw(tensors(shape=tuple(ishape)))
+    want = x.data.copy()
+    if name == "scatter":
+        np.put_along_axis(want, idx, v.data, axis)
+    else:
+        grid = list(np.ogrid[tuple(slice(n) for n in ishape)])
+        grid[axis % x.ndim] = idx
+        np.add.at(want, tuple(grid), v.data)
+    fn = getattr(ag, name)
+    np.testing.assert_allclose(fn(x, idx, v, axis).data, want, rtol=1e-12)
+    before = x.data.copy()
+    assert gradcheck(lambda a, b: fn(a, idx, b, axis), [x, v])
+    assert gradgradcheck(lambda a, b: fn(a, idx, b, axis) ** 2, [x, v], seed=0)
+    np.testing.assert_array_equal(x.data, before)                  # nothing written in place
+
+
+def test_scatter_repeats_last_write_wins_and_only_it_gets_gradient():
+    x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = ag.Tensor([10.0, 20.0], requires_grad=True)
+    y = ag.scatter(x, np.array([1, 1]), v, 0)
+    np.testing.assert_array_equal(y.data, [1.0, 20.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(v.grad.data, [0.0, 1.0])
+    with pytest.raises(TypeError, match="scatter_add: indices must be integers"):
+        ag.scatter_add(x, np.array([0.5]), v, 0)
