@@ -98,88 +98,110 @@ def backprop(roots, seeds, *, create_graph=False, accumulate=True, targets=None,
     Tensors in `stop` (ids) receive their cotangent but send none on. `hooks=False` skips the
     tensors' hooks. `on_step(tensor, cotangent)` is called as each tensor is settled, in the
     engine's order, with its complete cotangent (a Tensor): the step-by-step pictures use it."""
-    useful = None if targets is None else leading_to(roots, targets)
-    grads, heap, leaves = {}, [], []
+    run = _Pass(create_graph, accumulate, targets, stop, hooks, on_step,
+                None if targets is None else leading_to(roots, targets))
     for r, g in zip(roots, seeds):
-        key = id(r)
-        if key in grads:
-            grads[key] = grads[key] + g
-        else:
-            grads[key] = g
-            leaves.append(r) if r._op is None else heapq.heappush(heap, (-r._seq, r))
-    found = {}
-    raw = not create_graph
-    settle = targets is not None or on_step is not None or bool(stop)
-
-    def settled(t, g):
-        """Hooks, retained gradient, target, step hook: what happens once t's cotangent is
-        complete. Returns the cotangent to send on (hooks may replace it)."""
-        if hooks and t._hooks:
-            g = _run_hooks(t, g, raw)
-        if accumulate and (t._op is None or t._retains):
-            _accumulate(t, g, raw)
-        if targets is not None and id(t) in targets:
-            found[id(t)] = g
-        if on_step is not None:
-            on_step(t, wrap(g) if raw else g)
-        return g
-
+        run.receive(r, g)
     collecting = gc.isenabled()
     gc.disable()        # the graph has no cycles: collections would only cost time here
     try:
         with modes_for_vjps(create_graph):
-            anomaly = modes.anomaly
-            while heap:
-                t = heapq.heappop(heap)[1]
-                g = grads.pop(id(t))
-                if settle or t._hooks is not None:
-                    g = settled(t, g)
-                    if id(t) in stop:
-                        continue
-                inputs = t._inputs
-                if t._seq < clock.last_change:  # something was changed in place since t was made
-                    _check_versions(t)
-                if raw:     # the VJPs see arrays; spelled out for one or two inputs, the hot case
-                    if len(inputs) == 1:
-                        x0, = inputs
-                        args = (x0._data if isinstance(x0, Tensor) else x0,)
-                    elif len(inputs) == 2:
-                        x0, x1 = inputs
-                        args = (x0._data if isinstance(x0, Tensor) else x0,
-                                x1._data if isinstance(x1, Tensor) else x1)
-                    else:
-                        args = [x._data if isinstance(x, Tensor) else x for x in inputs]
-                    out = t._data
-                else:
-                    args, out = inputs, t
-                kw, vjps = t._kw, t._op.vjps
-                for k in t._parents:
-                    x = inputs[k]
-                    key = id(x)
-                    if useful is not None and key not in useful:
-                        continue                # no target lies behind x: skip its VJP
-                    gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
-                    if not raw and not isinstance(gx, Tensor):
-                        gx = _constant_vjp(t._op, k, gx)
-                    xdata = x._data
-                    if gx.shape != xdata.shape:
-                        gx = _fit(gx, xdata.shape, t._op, k)
-                    if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
-                        gx = gx.astype(xdata.dtype)
-                    if anomaly:
-                        check_backward(t._op, t, k, gx)
-                    prev = grads.get(key)
-                    if prev is None:
-                        grads[key] = gx
-                        leaves.append(x) if x._op is None else heapq.heappush(heap, (-x._seq, x))
-                    else:
-                        grads[key] = prev + gx
-            for t in leaves:
-                settled(t, grads.pop(id(t)))
+            run.nodes()
+            for t in run.leaves:
+                run.settle(t, run.grads.pop(id(t)))
     finally:
         if collecting:
             gc.enable()
-    return found
+    return run.found
+
+
+class _Pass:
+    """One backward pass: the cotangents gathered so far, the nodes waiting (a heap keyed by
+    the clock, latest first), the leaves reached, and what to do once a tensor is settled."""
+
+    def __init__(self, create_graph, accumulate, targets, stop, hooks, on_step, useful):
+        self.raw, self.accumulate, self.targets, self.stop = not create_graph, accumulate, \
+            targets, stop
+        self.hooks, self.on_step, self.useful = hooks, on_step, useful
+        self.grads, self.heap, self.leaves, self.found = {}, [], [], {}
+        self.special = targets is not None or on_step is not None or bool(stop)
+
+    def receive(self, t, g):
+        """Add cotangent g to t's; the first one puts t in line to be visited."""
+        key = id(t)
+        prev = self.grads.get(key)
+        if prev is not None:
+            self.grads[key] = prev + g
+            return
+        self.grads[key] = g
+        self.leaves.append(t) if t._op is None else heapq.heappush(self.heap, (-t._seq, t))
+
+    def settle(self, t, g):
+        """Hooks, retained gradient, target, step hook: what happens once t's cotangent is
+        complete. Returns the cotangent to send on (hooks may replace it)."""
+        raw = self.raw
+        if self.hooks and t._hooks:
+            g = _run_hooks(t, g, raw)
+        if self.accumulate and (t._op is None or t._retains):
+            _accumulate(t, g, raw)
+        if self.targets is not None and id(t) in self.targets:
+            self.found[id(t)] = g
+        if self.on_step is not None:
+            self.on_step(t, wrap(g) if raw else g)
+        return g
+
+    def nodes(self):
+        """Visit the nodes, latest made first, sending each one's cotangent to its parents
+        through its op's VJPs (the hot loop: a scalar graph spends most of backward here)."""
+        heap, grads, pop, push = self.heap, self.grads, heapq.heappop, heapq.heappush
+        raw, useful, special, stop, leaves = self.raw, self.useful, self.special, self.stop, \
+            self.leaves
+        anomaly = modes.anomaly
+        while heap:
+            t = pop(heap)[1]
+            g = grads.pop(id(t))
+            if special or t._hooks is not None:
+                g = self.settle(t, g)
+                if id(t) in stop:
+                    continue
+            inputs = t._inputs
+            if t._seq < clock.last_change:      # something was changed in place since t was made
+                _check_versions(t)
+            if raw:     # the VJPs see arrays; spelled out for one or two inputs, the hot case
+                if len(inputs) == 1:
+                    x0, = inputs
+                    args = (x0._data if isinstance(x0, Tensor) else x0,)
+                elif len(inputs) == 2:
+                    x0, x1 = inputs
+                    args = (x0._data if isinstance(x0, Tensor) else x0,
+                            x1._data if isinstance(x1, Tensor) else x1)
+                else:
+                    args = [x._data if isinstance(x, Tensor) else x for x in inputs]
+                out = t._data
+            else:
+                args, out = inputs, t
+            kw, vjps, op = t._kw, t._op.vjps, t._op
+            for k in t._parents:
+                x = inputs[k]
+                key = id(x)
+                if useful is not None and key not in useful:
+                    continue                    # no target lies behind x: skip its VJP
+                gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
+                if not raw and not isinstance(gx, Tensor):
+                    gx = _constant_vjp(op, k, gx)
+                xdata = x._data
+                if gx.shape != xdata.shape:
+                    gx = _fit(gx, xdata.shape, op, k)
+                if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
+                    gx = gx.astype(xdata.dtype)
+                if anomaly:
+                    check_backward(op, t, k, gx)
+                prev = grads.get(key)
+                if prev is None:
+                    grads[key] = gx
+                    leaves.append(x) if x._op is None else push(heap, (-x._seq, x))
+                else:
+                    grads[key] = prev + gx
 
 
 def contribution(t, k, g):

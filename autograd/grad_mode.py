@@ -14,14 +14,27 @@ import contextlib
 import threading
 
 
+RECORDING, NOT_RECORDING, OTHER = 0, 1, 2     # the values of `modes.state`
+
+
 class _Modes(threading.local):
-    """This thread's modes (class attributes are every new thread's defaults)."""
+    """This thread's modes (class attributes are every new thread's defaults). `state` sums
+    them up for the one check every op makes: RECORDING (grad on, nothing else),
+    NOT_RECORDING (grad off, nothing else) or OTHER (look at the three)."""
     grad = True         # operations on tensors that require grad are recorded
     arrays = False      # VJPs run on ndarrays; primitives called on arrays return arrays
     anomaly = False     # NaN/inf in any forward or backward result raises AnomalyError
+    state = RECORDING
 
 
 modes = _Modes()
+
+
+def _set(**settings):
+    for k, v in settings.items():
+        setattr(modes, k, v)
+    modes.state = (OTHER if modes.arrays or modes.anomaly else
+                   RECORDING if modes.grad else NOT_RECORDING)
 
 
 class _Switch(contextlib.ContextDecorator):
@@ -33,13 +46,11 @@ class _Switch(contextlib.ContextDecorator):
 
     def __enter__(self):
         self.saved.append({k: getattr(modes, k) for k in self.settings})
-        for k, v in self.settings.items():
-            setattr(modes, k, v)
+        _set(**self.settings)
         return self
 
     def __exit__(self, *exc):
-        for k, v in self.saved.pop().items():
-            setattr(modes, k, v)
+        _set(**self.saved.pop())
         return False
 
     def _recreate_cm(self):
@@ -83,7 +94,7 @@ class set_grad_enabled(_Switch):
     def __init__(self, mode):
         super().__init__(grad=bool(mode))
         self.saved.append({"grad": modes.grad})
-        modes.grad = bool(mode)
+        _set(grad=bool(mode))
 
     def __enter__(self):
         return self                 # the switch happened in __init__; __exit__ restores it

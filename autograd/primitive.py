@@ -35,7 +35,7 @@ import traceback
 
 import numpy as np
 
-from .grad_mode import modes
+from .grad_mode import OTHER, RECORDING, modes
 from .tensor import Tensor, clock
 
 _new = object.__new__
@@ -56,7 +56,10 @@ class Primitive:
         self.n_arrays, self.array_names, self.meta_names = _parameters(fwd)
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
         self.some_none = False    # True when some inputs have no VJP (where's condition)
-        self.apply = _make_apply(self)
+        self.apply = apply = _make_apply(self)
+        apply.__name__ = apply.__qualname__ = self.name
+        apply.__doc__, apply.__wrapped__ = fwd.__doc__, fwd
+        apply.primitive, apply.defvjp, apply.defvjp_argnum = self, self.defvjp, self.defvjp_argnum
 
     def defvjp(self, *vjps):
         """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
@@ -102,36 +105,32 @@ class _PerInput:
 
 
 def _make_apply(prim):
+    """The function users call for `prim`: inputs sorted into arrays and gradient-requiring
+    positions, the forward run, the result recorded. Long because the one- and two-input cases
+    are spelled out inline: every op of every graph passes through here."""
     fwd, name, n_arrays = prim.fwd, prim.name, prim.n_arrays
     if n_arrays == sys.maxsize:
         n_arrays = -1               # any number of arrays: nothing to arrange
 
     def apply(*args, **kw):
-        if len(args) != n_arrays and n_arrays >= 0:
+        n = len(args)
+        if n != n_arrays and n_arrays >= 0:
             args, kw = _arrange(prim, args, kw)
-        if len(args) == 1:
-            x, = args
-            if isinstance(x, Tensor):
-                arrays = (x._data,)
-                parents = _FIRST if x.requires_grad else _NONE
-            elif modes.arrays:
-                return fwd(x, **kw)
-            else:
-                return apply(_as_tensor(x, name), **kw)
-        elif len(args) == 2:
+            n = len(args)
+        if n == 2:
             x, y = args
-            tx, ty = isinstance(x, Tensor), isinstance(y, Tensor)
-            if tx and ty:
-                arrays = (x._data, y._data)
-                parents = ((_BOTH if y.requires_grad else _FIRST) if x.requires_grad
-                           else _SECOND if y.requires_grad else _NONE)
-            elif tx:
-                if type(y) not in _PASS:
-                    y = _as_constant(y, name)
-                    args = (x, y)
-                arrays = (x._data, y)
-                parents = _FIRST if x.requires_grad else _NONE
-            elif ty:
+            if isinstance(x, Tensor):
+                if isinstance(y, Tensor):
+                    arrays = (x._data, y._data)
+                    parents = ((_BOTH if y.requires_grad else _FIRST) if x.requires_grad
+                               else _SECOND if y.requires_grad else _NONE)
+                else:
+                    if type(y) not in _PASS:
+                        y = _as_constant(y, name)
+                        args = (x, y)
+                    arrays = (x._data, y)
+                    parents = _FIRST if x.requires_grad else _NONE
+            elif isinstance(y, Tensor):
                 if type(x) not in _PASS:
                     x = _as_constant(x, name)
                     args = (x, y)
@@ -141,6 +140,15 @@ def _make_apply(prim):
                 return fwd(x, y, **kw)
             else:
                 return apply(_as_tensor(x, name), _as_tensor(y, name), **kw)
+        elif n == 1:
+            x, = args
+            if isinstance(x, Tensor):
+                arrays = (x._data,)
+                parents = _FIRST if x.requires_grad else _NONE
+            elif modes.arrays:
+                return fwd(x, **kw)
+            else:
+                return apply(_as_tensor(x, name), **kw)
         else:
             args, arrays, parents = _classify(args, name)
             if arrays is None:
@@ -151,25 +159,34 @@ def _make_apply(prim):
             raise op_error(name, e, arrays) from e
         t = _new(Tensor)
         t._data = out
-        if parents and modes.grad and prim.vjps is not None:
+        state = modes.state
+        if parents and state == RECORDING and prim.vjps is not None:
             if prim.some_none:
                 parents = tuple(k for k in parents if prim.vjps[k] is not None)
             t.requires_grad = bool(parents)
             t._op, t._inputs, t._kw, t._parents, t._seq = prim, args, kw, parents, _tick()
+        elif state == OTHER:
+            _record_other(prim, t, args, kw, parents, arrays)
         else:
             t.requires_grad = False
             t._op = None
-        if modes.anomaly:
-            _check_forward(prim, t, arrays)
         return t
 
-    apply.__name__ = apply.__qualname__ = name
-    apply.__doc__ = fwd.__doc__
-    apply.__wrapped__ = fwd
-    apply.primitive = prim
-    apply.defvjp = prim.defvjp
-    apply.defvjp_argnum = prim.defvjp_argnum
     return apply
+
+
+def _record_other(prim, t, args, kw, parents, arrays):
+    """Recording outside the common modes: grad mode as set, then anomaly checks."""
+    if parents and modes.grad and prim.vjps is not None:
+        if prim.some_none:
+            parents = tuple(k for k in parents if prim.vjps[k] is not None)
+        t.requires_grad = bool(parents)
+        t._op, t._inputs, t._kw, t._parents, t._seq = prim, args, kw, parents, _tick()
+    else:
+        t.requires_grad = False
+        t._op = None
+    if modes.anomaly:
+        _check_forward(prim, t, arrays)
 
 
 def _arrange(prim, args, kw):

@@ -8,8 +8,8 @@ import numpy as np
 from ..primitive import shapes_of
 from .elementwise import where
 from .reductions import broadcast_to, sum
-from .shape import (along_axis, concatenate, flip, getitem, normalize_axes, ravel,
-                    refuse_out, reshape, stack, transpose, untake)
+from .shape import (along_axis, along_axis_index, concatenate, flip, getitem, normalize_axes,
+                    ravel, refuse_out, reshape, stack, transpose, untake)
 
 # ---- moving elements ------------------------------------------------------------------------
 
@@ -259,7 +259,37 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(out)
 
 
+def _scatter_parts(arr, indices, values, axis, opname):
+    """(index, values broadcast to the index's shape, flat positions hit) for a scatter."""
+    shape = np.shape(arr)
+    index = along_axis_index(shape, indices, axis, opname)
+    full = np.broadcast_shapes(*(np.shape(i) for i in index))
+    flat = np.ravel_multi_index(tuple(np.broadcast_to(i, full) for i in index), shape,
+                                mode="wrap").reshape(-1)
+    return index, broadcast_to(values, shape=full), flat
+
+
+def scatter_add(arr, indices, values, axis):
+    """arr with `values` added at the positions take_along_axis(arr, indices, axis) reads,
+    repeats adding up: a copy, where np.add.at would change arr in place"""
+    index, values, _ = _scatter_parts(arr, indices, values, axis, "scatter_add")
+    return arr + untake(values, index=index, shape=np.shape(arr))
+
+
+def scatter(arr, indices, values, axis):
+    """arr with `values` written at the positions take_along_axis(arr, indices, axis) reads
+    (the last write wins on repeats): a copy, where np.put_along_axis changes arr in place.
+    The gradient reaches arr where nothing was written, and each value that was kept."""
+    index, values, flat = _scatter_parts(arr, indices, values, axis, "scatter")
+    last = np.zeros(flat.size, dtype=bool)
+    last[flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]] = True
+    hit = np.zeros(np.shape(arr), dtype=bool)
+    hit.flat[flat] = True
+    kept = where(last.reshape(np.shape(values)), values, 0.0)
+    return where(hit, 0.0, arr) + untake(kept, index=index, shape=np.shape(arr))
+
+
 __all__ = ["roll", "moveaxis", "rot90", "tril", "triu", "diagonal", "trace", "diag", "diagflat",
            "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "dstack",
            "column_stack", "meshgrid"]
-__all__ += ["append", "delete", "broadcast_arrays", "cross"]
+__all__ += ["append", "delete", "broadcast_arrays", "cross", "scatter", "scatter_add"]

@@ -7,7 +7,6 @@ import numpy as np
 from ..primitive import primitive
 from .composite import composite, copy
 from ..tensor import as_array
-from .elementwise import where
 
 
 def normalize_axes(axis, ndim, opname):
@@ -168,7 +167,7 @@ def untake(g, *, index, shape):
 untake.defvjp(lambda g, out, x, index, shape: getitem(g, index=index))
 
 
-def _along_axis_index(shape, indices, axis, opname):
+def along_axis_index(shape, indices, axis, opname):
     """The index tuple that pairs `indices` with the positions along `axis` of an array of
     `shape` (the other axes broadcast), as np.take_along_axis builds it."""
     idx = as_array(indices)
@@ -189,38 +188,7 @@ def take_along_axis(arr, indices, axis=-1):
     broadcast), composed from getitem: the gradient is scattered back, repeats adding up"""
     if axis is None:
         arr, axis = ravel(arr), 0
-    return getitem(arr, index=_along_axis_index(np.shape(arr), indices, axis, "take_along_axis"))
-
-
-def _scatter_parts(arr, indices, values, axis, opname):
-    """(index, values broadcast to the index's shape, flat positions hit) for a scatter."""
-    shape = np.shape(arr)
-    index = _along_axis_index(shape, indices, axis, opname)
-    full = np.broadcast_shapes(*(np.shape(i) for i in index))
-    flat = np.ravel_multi_index(tuple(np.broadcast_to(i, full) for i in index), shape,
-                                mode="wrap").reshape(-1)
-    from .reductions import broadcast_to
-    return index, broadcast_to(values, shape=full), flat
-
-
-def scatter_add(arr, indices, values, axis):
-    """arr with `values` added at the positions take_along_axis(arr, indices, axis) reads,
-    repeats adding up: a copy, where np.add.at would change arr in place"""
-    index, values, _ = _scatter_parts(arr, indices, values, axis, "scatter_add")
-    return arr + untake(values, index=index, shape=np.shape(arr))
-
-
-def scatter(arr, indices, values, axis):
-    """arr with `values` written at the positions take_along_axis(arr, indices, axis) reads
-    (the last write wins on repeats): a copy, where np.put_along_axis changes arr in place.
-    The gradient reaches arr where nothing was written, and each value that was kept."""
-    index, values, flat = _scatter_parts(arr, indices, values, axis, "scatter")
-    last = np.zeros(flat.size, dtype=bool)
-    last[flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]] = True
-    hit = np.zeros(np.shape(arr), dtype=bool)
-    hit.flat[flat] = True
-    kept = where(last.reshape(np.shape(values)), values, 0.0)
-    return where(hit, 0.0, arr) + untake(kept, index=index, shape=np.shape(arr))
+    return getitem(arr, index=along_axis_index(np.shape(arr), indices, axis, "take_along_axis"))
 
 
 @composite
@@ -351,4 +319,4 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 __all__ = ["copy", "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims",
            "flatten", "getitem", "untake", "flip", "repeat", "concatenate", "stack", "split", "pad",
-           "ravel", "take_along_axis", "scatter", "scatter_add", "array_split"]
+           "ravel", "take_along_axis", "array_split"]

@@ -216,117 +216,139 @@ def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
-    state = state or {}
-    text, hot, marks = state.get("text"), state.get("hot", ()), state.get("marks", {})
-    current = state.get("current")
-    bounds = None
-    if opts.color_grad:
-        bounds = opts.color_grad if opts.color_grad is not True else [b[0] for b in BANDS[:-1]]
-    g = Digraph(name, graph_attr={"rankdir": opts.rankdir, "fontname": "Helvetica"},
-                node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7",
-                           "weight": "4"})     # tensor-op edges straight; constants weight 1
-    member = modules(graph, opts) if opts.group else {}
-    collapsed = set(member.values()) if opts.collapse is True else set(opts.collapse or ())
-    unknown = collapsed - set(member.values())
-    if unknown:
-        raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the graph "
-                         f"(modules: {sorted(set(member.values()))})")
-    box_ids = {m: f"m{k}" for k, m in enumerate(dict.fromkeys(member[i] for i in sorted(member)))}
-    boxes = {m: [] for m in box_ids}
-    top, edges, seen_edges, used_bands = [], [], set(), set()
-
-    def node(i, nid, attrs):
-        m = member.get(i)
-        if m in collapsed:
-            return
-        (boxes[m] if m is not None else top).append((nid, attrs))
-
-    def shown(i, nid):
-        m = member.get(i)
-        return box_ids[m] if m in collapsed else nid
-
-    def edge(a, b, attrs):
-        if a[0] == "m" or b[0] == "m":      # several edges may meet in one collapsed module
-            if a == b or (a, b, tuple(attrs.items())) in seen_edges:
-                return
-            seen_edges.add((a, b, tuple(attrs.items())))
-        edges.append((a, b, attrs))
-
-    root_ids = {id(r) for r in graph.roots}
+    drawing = _Drawing(graph, opts, grads, state or {})
     for i, t in enumerate(graph.order):
-        key = id(t)
-        gl = text.get(key) if text is not None else (
-            opts.lines(grads[key], "grad") if key in grads else None)
+        drawing.tensor(i, t)
+        if t.op is not None:
+            drawing.operation(i, t)
+    return drawing.digraph(name)
+
+
+class _Drawing:
+    """The nodes and edges of one picture, gathered first (each in its module's box, or folded
+    into the box's one node when the module is collapsed), then written as a Digraph."""
+
+    def __init__(self, graph, opts, grads, state):
+        self.graph, self.opts, self.grads, self.state = graph, opts, grads, state
+        self.text, self.hot = state.get("text"), state.get("hot", ())
+        self.marks, self.current = state.get("marks", {}), state.get("current")
+        self.bounds = None
+        if opts.color_grad:
+            self.bounds = (opts.color_grad if opts.color_grad is not True
+                           else [b[0] for b in BANDS[:-1]])
+        self.member = member = modules(graph, opts) if opts.group else {}
+        self.collapsed = (set(member.values()) if opts.collapse is True
+                          else set(opts.collapse or ()))
+        unknown = self.collapsed - set(member.values())
+        if unknown:
+            raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the "
+                             f"graph (modules: {sorted(set(member.values()))})")
+        self.box_ids = {m: f"m{k}" for k, m in
+                        enumerate(dict.fromkeys(member[i] for i in sorted(member)))}
+        self.boxes = {m: [] for m in self.box_ids}
+        self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
+        self.root_ids = {id(r) for r in graph.roots}
+
+    def node(self, i, nid, attrs):
+        m = self.member.get(i)
+        if m in self.collapsed:
+            return
+        (self.boxes[m] if m is not None else self.top).append((nid, attrs))
+
+    def shown(self, i, nid):
+        m = self.member.get(i)
+        return self.box_ids[m] if m in self.collapsed else nid
+
+    def edge(self, a, b, attrs):
+        if a[0] == "m" or b[0] == "m":      # several edges may meet in one collapsed module
+            if a == b or (a, b, tuple(attrs.items())) in self.seen_edges:
+                return
+            self.seen_edges.add((a, b, tuple(attrs.items())))
+        self.edges.append((a, b, attrs))
+
+    def tensor(self, i, t):
+        """Tensor i's node: its table, filled by gradient band, bordered if root or current."""
+        key, grads, current = id(t), self.grads, self.current
+        gl = self.text.get(key) if self.text is not None else (
+            self.opts.lines(grads[key], "grad") if key in grads else None)
         attrs = {"shape": "plain"}
         fill = "white" if t.requires_grad else "#eeeeee"
         if t.op is None and t.requires_grad:
             fill = "#eef4fb"
-        if bounds is not None and key in grads:
-            fill, font, word = band(grads[key], bounds)
+        if self.bounds is not None and key in grads:
+            fill, font, word = band(grads[key], self.bounds)
             attrs["fontcolor"] = font
-            used_bands.add(word)
+            self.used_bands.add(word)
         table = f' bgcolor="{fill}"' + ("" if t.requires_grad else ' style="dashed"')
         if current is not None:     # a frame: one border width everywhere, so nothing moves
-            color = "#d62728" if key == current else "black" if key in root_ids else fill
+            color = "#d62728" if key == current else "black" if key in self.root_ids else fill
             table = f' border="3" color="{color}"' + table
         else:
-            table = (' border="1"' if key in root_ids else ' border="0"') + table
+            table = (' border="1"' if key in self.root_ids else ' border="0"') + table
         cell_color = "black" if current is not None and key != current else None
-        attrs["label"] = tensor_label(t, opts, gl, marks.get(key), table, cell_color)
-        node(i, f"t{i}", attrs)
-        if t.op is None:
-            continue
-        o = f"o{i}"
-        node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
-                    "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3", "margin": "0.04,0.02"})
+        attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color)
+        self.node(i, f"t{i}", attrs)
+
+    def operation(self, i, t):
+        """The op that made tensor i, and the edges into it: tensors, constants, what was cut."""
+        o, shown, edge = f"o{i}", self.shown, self.edge
+        self.node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
+                         "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3",
+                         "margin": "0.04,0.02"})
         edge(shown(i, o), shown(i, f"t{i}"), {})
         for k, x in enumerate(t.inputs):
-            j = graph.index.get(id(x))
             if not isinstance(x, Tensor):
                 c = f"c{i}_{k}"
-                node(i, c, {"label": constant_label(x, opts), "shape": "plaintext",
-                            "fontcolor": "#666666", "fontname": MONO})
+                self.node(i, c, {"label": constant_label(x, self.opts), "shape": "plaintext",
+                                 "fontcolor": "#666666", "fontname": MONO})
                 edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999",
                                                 "weight": "1"})
                 continue
+            j = self.graph.index.get(id(x))
             if j is None:
                 continue
             e = {"weight": "2"} if x.op is None else {}   # the computation's spine: straight
-            if opts.derivatives and member.get(i) not in collapsed:
+            if self.opts.derivatives and self.member.get(i) not in self.collapsed:
                 d = local_derivative(t, k)
                 if d is not None:
-                    e["label"] = opts.number(d)
-            if key == current and id(x) in hot:
+                    e["label"] = self.opts.number(d)
+            if id(t) == self.current and id(x) in self.hot:
                 e.update(color="#d62728", penwidth="2.5")
             edge(shown(j, f"t{j}"), shown(i, o), e)
-        if i in graph.cut:
-            node(i, f"cut{i}", {"label": f"... {graph.cut[i]} more", "shape": "plaintext",
-                                "fontcolor": "#999999"})
+        if i in self.graph.cut:
+            self.node(i, f"cut{i}", {"label": f"... {self.graph.cut[i]} more",
+                                     "shape": "plaintext", "fontcolor": "#999999"})
             edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999",
                                                     "weight": "1"})
 
-    for nid, attrs in top:
-        g.node(nid, **attrs)
-    for m, nid in box_ids.items():
-        if m in collapsed:
-            g.node(nid, **_module_node(m, graph, member, opts))
-            continue
-        with g.subgraph(name=f"cluster_{nid}") as sub:
-            sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
-            for n, attrs in boxes[m]:
-                sub.node(n, **attrs)
-    for a, b, attrs in edges:
-        g.edge(a, b, **attrs)
-    if used_bands:
-        g.node("legend", **_legend(bounds))
-    label = [state.get("title")] if state.get("title") else []
-    if len(graph) < graph.n_total:
-        label.append(f"drew {len(graph)} of {graph.n_total} tensors ({graph.limits}); "
-                     f"'... n more' marks inputs left out")
-    if label:
-        g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
-    return g
+    def digraph(self, name):
+        """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
+        g = Digraph(name, graph_attr={"rankdir": self.opts.rankdir, "fontname": "Helvetica"},
+                    node_attr={"fontname": "Helvetica", "fontsize": "12"},
+                    edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7",
+                               "weight": "4"})     # tensor-op edges straight; constants weight 1
+        for nid, attrs in self.top:
+            g.node(nid, **attrs)
+        for m, nid in self.box_ids.items():
+            if m in self.collapsed:
+                g.node(nid, **_module_node(m, self.graph, self.member, self.opts))
+                continue
+            with g.subgraph(name=f"cluster_{nid}") as sub:
+                sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
+                for n, attrs in self.boxes[m]:
+                    sub.node(n, **attrs)
+        for a, b, attrs in self.edges:
+            g.edge(a, b, **attrs)
+        if self.used_bands:
+            g.node("legend", **_legend(self.bounds))
+        label = [self.state.get("title")] if self.state.get("title") else []
+        graph = self.graph
+        if len(graph) < graph.n_total:
+            label.append(f"drew {len(graph)} of {graph.n_total} tensors ({graph.limits}); "
+                         f"'... n more' marks inputs left out")
+        if label:
+            g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
+        return g
 
 
 def _module_node(m, graph, member, opts):
