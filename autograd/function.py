@@ -38,7 +38,7 @@ import numpy as np
 
 from .grad_mode import modes, tensor_mode
 from .primitive import Primitive
-from .tensor import Tensor, wrap
+from .tensor import Tensor, as_array, wrap
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -105,10 +105,10 @@ class FunctionCtx:
         for k, i in enumerate(self._pos):
             r, x = res[i], inputs[k]
             if r is None:           # no gradient: zeros, a constant either way
-                r = np.zeros_like(x._data if isinstance(x, Tensor) else x)
+                r = np.zeros_like(as_array(x))
                 grads.append(r if raw else wrap(r))
             elif isinstance(r, Tensor):
-                grads.append(r._data if raw else r)
+                grads.append(as_array(r) if raw else r)
             else:                   # a plain array: under create_graph the engine warns
                 grads.append(np.asarray(r))
         self._cache = (g, grads)
@@ -167,7 +167,7 @@ def _forward(cls, ctx, arrays):
         raise TypeError(f"{cls.__name__}.forward: returned a {type(out).__name__}; a Function "
                         "has one output (use one Function per output)")
     ctx._resolve(ins, out)
-    data = out._data if isinstance(out, Tensor) else np.asarray(out)
+    data = as_array(out)
     return data[()] if isinstance(data, np.ndarray) and data.ndim == 0 else data
 
 

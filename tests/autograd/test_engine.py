@@ -324,3 +324,35 @@ def test_backward_of_a_complex_output_is_refused():
     c = x.detach().astype(np.complex128)
     with pytest.raises(RuntimeError, match="does not require grad"):
         c.backward()
+
+
+# ---- engine: backward(inputs=...) and grad(...) --------------------------------------------
+
+
+def test_backward_inputs_accumulates_into_a_non_leaf_input():
+    x = Tensor(2.0, requires_grad=True)
+    y = x * 3
+    (y * y).backward(inputs=[y])
+    assert y.grad is not None and y.grad.item() == 12.0        # d(y²)/dy = 2y
+    assert x.grad is None                                       # not asked for
+
+
+def test_backward_inputs_must_require_grad_and_not_be_empty():
+    x = Tensor(2.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"backward: inputs\[0\] does not require grad"):
+        (x * 2).backward(inputs=[Tensor(1.0)])
+    with pytest.raises(RuntimeError, match="backward: `inputs` is empty"):
+        (x * 2).backward(inputs=[])
+
+
+def test_backward_inputs_given_twice_accumulate_once():
+    x = Tensor(2.0, requires_grad=True)
+    (x * 5).backward(inputs=[x, x])
+    assert x.grad.item() == 5.0
+
+
+def test_grad_with_the_same_output_twice_sums_both_cotangents():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    a = x * 2
+    (g,) = ag.grad([a, a], x, grad_outputs=[np.ones(2), np.array([1.0, 0.0])])
+    np.testing.assert_array_equal(g.data, [4.0, 2.0])

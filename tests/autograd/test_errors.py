@@ -194,3 +194,49 @@ def test_where_supports_numpy_one_argument_form_and_keywords():
 def test_a_primitive_missing_an_array_argument_names_it():
     with pytest.raises(TypeError, match="maximum: missing the array argument 'y'"):
         ag.maximum(Tensor([1.0]))
+
+
+# ---- metadata given positionally; errors that named a private op or none -----------------
+
+
+@pytest.mark.parametrize("name", ["sum", "max", "min", "logsumexp"])
+def test_reduction_axis_tuple_given_positionally(name):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(a, requires_grad=True)
+    y = getattr(x, name)((0, 2))                       # as a.sum((0, 2)) in NumPy / PyTorch
+    ref = getattr(ag, name)(Tensor(a), axis=(0, 2))
+    np.testing.assert_allclose(y.data, ref.data)
+    assert y.op_kwargs == {"axis": (0, 2)} and len(y.inputs) == 1   # metadata, not an input
+    y.sum().backward()
+    assert x.grad.shape == a.shape
+
+
+def test_concatenate_of_nothing_is_a_clear_error():
+    with pytest.raises(ValueError, match="concatenate: need at least one tensor"):
+        ag.concatenate([])
+
+
+def test_ops_report_their_public_names():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    assert ag.concatenate([x, x]).op.name == "concatenate"
+    assert ag.pad(x, 1).op.name == "pad"
+    assert ag.einsum("ij->j", x).op.name == "einsum"
+    assert x.astype(np.float32).op.name == "astype"
+    with pytest.raises(ValueError, match=r"^concatenate: .*\(2, 3\), \(2, 4\)"):
+        ag.concatenate([x, Tensor(np.ones((2, 4)))], axis=0)
+
+
+def test_swapaxes_out_of_range_names_the_op():
+    with pytest.raises(np.exceptions.AxisError, match="swapaxes: axis 5 is out of bounds"):
+        ag.swapaxes(Tensor(np.ones((2, 3))), 0, 5)
+
+
+def test_expand_dims_accepts_a_numpy_integer_axis():
+    assert ag.expand_dims(Tensor(np.ones((2, 3))), np.int64(1)).shape == (2, 1, 3)
+
+
+def test_einsum_index_size_mismatch_names_the_index():
+    with pytest.raises(ValueError, match=r"einsum: index 'j' has size 3 in one operand and 2"):
+        ag.einsum("ij,jk->ik", Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3))))
+    # size-1 axes still broadcast
+    assert ag.einsum("ij,ij->ij", Tensor(np.ones((2, 3))), Tensor(np.ones((1, 3)))).shape == (2, 3)

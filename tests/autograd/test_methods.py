@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import autograd as ag
 from autograd import Tensor
 from autograd.testing import gradcheck
 

@@ -315,3 +315,101 @@ def test_grad_of_a_non_leaf_warns_once_and_points_to_retain_grad():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert float(z2.grad) == 1.0 and float(x.grad) == 6.0
+
+
+# ---- float32 stays float32 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("other", [1, 2.5, True])
+def test_float32_minus_a_python_number_stays_float32(other):
+    # subtract is add(x, negative(y)); negative(2.5) alone made a float64 0-d tensor
+    x = Tensor([1.5, 3.0], dtype=np.float32, requires_grad=True)
+    for y in (x - other, other - x, ag.subtract(x, other)):
+        assert y.dtype == np.float32
+        (g,) = ag.grad(y.sum(), x, create_graph=True)
+        assert g.dtype == np.float32
+
+
+# ---- Tensor.grad assignment, grad-mode decorators -------------------------------------------
+
+
+def test_assigning_a_gradient_of_the_wrong_shape_or_type_raises():
+    # it used to be accepted, and the next backward broadcast into a (2,)-shaped .grad
+    t = Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"grad: a gradient of shape \(2,\) cannot be assigned "
+                                         r"to a tensor of shape \(1,\)"):
+        t.grad = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="grad: must be a Tensor or None; got a ndarray"):
+        t.grad = np.ones(1)
+    t.grad = Tensor([3.0])
+    (t * 2).sum().backward()
+    assert t.grad.tolist() == [5.0]
+    t.grad = None
+    assert t.grad is None
+
+
+def test_set_grad_enabled_as_a_decorator_switches_only_inside_calls():
+    assert ag.is_grad_enabled()
+    try:
+        @ag.set_grad_enabled(False)
+        def double(x):
+            return x * 2
+
+        assert ag.is_grad_enabled()                     # decorating changed nothing
+        assert not double(Tensor(1.0, requires_grad=True)).requires_grad
+        assert ag.is_grad_enabled()
+    finally:
+        ag.set_grad_enabled(True)
+
+
+def test_in_place_update_with_a_value_requiring_grad_refuses_instead_of_dropping_its_gradient():
+    x = Tensor([1.0, 2.0, 3.0])
+    v = Tensor(7.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="__setitem__: the value requires grad"):
+        x[0] = v
+    for method in ("add_", "sub_", "mul_", "div_", "copy_"):
+        with pytest.raises(RuntimeError, match=f"{method}: the value requires grad"):
+            getattr(x, method)(v)
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    with ag.no_grad():                 # an explicit no_grad update is fine
+        x[0] = v
+    assert x.tolist() == [7.0, 2.0, 3.0]
+
+
+# ---- Tensor conveniences ------------------------------------------------------------------
+
+
+def test_repr_of_an_empty_tensor_keeps_its_shape():
+    assert repr(Tensor(np.zeros((0, 3)))) == "Tensor([], shape=(0, 3))"
+    assert repr(Tensor(np.zeros((2, 0)), dtype=np.float32)) == "Tensor([], shape=(2, 0), dtype=float32)"
+    assert repr(Tensor(np.zeros(0))) == "Tensor([])"
+
+
+def test_an_integer_tensor_of_one_element_is_an_index():
+    i = Tensor(2, dtype=np.int64)
+    assert list(range(i)) == [0, 1] and [10, 20, 30][i] == 30
+    assert Tensor(np.arange(5.0))[i:].tolist() == [2.0, 3.0, 4.0]
+    with pytest.raises(TypeError, match="only integer tensors of one element"):
+        [1, 2][Tensor(1.0)]
+
+
+def test_gradcheck_accepts_a_single_numpy_float32_input():
+    from autograd.testing import gradcheck
+    assert gradcheck(lambda x: x * x, np.float32(1.5))      # was: 'numpy.float32' is not iterable
+
+
+def test_complex_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="only real floating-point tensors"):
+        ag.Tensor([1 + 2j], requires_grad=True)
+
+
+def test_ragged_data_names_the_tensor_constructor():
+    with pytest.raises(ValueError, match="Tensor: cannot make a tensor"):
+        ag.Tensor([[1.0], [1.0, 2.0]])
+
+
+def test_format_specs_apply_to_one_element_tensors_only():
+    assert f"{ag.Tensor(2.0):.2f}" == "2.00" and f"{ag.Tensor([2.0]):.1f}" == "2.0"
+    assert f"{ag.Tensor(2.0)}" == repr(ag.Tensor(2.0))
+    with pytest.raises(TypeError, match=r"needs a one-element tensor, not shape \(2,\)"):
+        f"{ag.Tensor([1.0, 2.0]):.2f}"

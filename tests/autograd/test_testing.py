@@ -214,3 +214,20 @@ def test_a_list_input_gets_a_message_saying_what_is_accepted():
     with pytest.raises(ValueError, match=r"input 0 is a list.*Tensors with requires_grad=True, "
                                          r"floating NumPy arrays and Python floats"):
         gradcheck(lambda x: x, [[1.0, 2.0]])
+
+
+# ---- autograd.testing strategies in float32 / float16 ---------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("preset", ["real", "positive", "away_from_zero", "unit", (0.1, 0.7)])
+@given(data=st.data())
+def test_element_presets_work_in_narrow_dtypes(dtype, preset, data):
+    # hypothesis refused bounds like 0.1 that float32 cannot hold: InvalidArgument on first draw
+    lo, hi = ELEMENTS[preset][1] if isinstance(preset, str) else preset
+    t = data.draw(tensors(shape=(3,), elements=preset, dtype=dtype))
+    a = np.abs(t.data).astype(np.float64) if preset == "away_from_zero" else t.data.astype(float)
+    assert t.dtype == dtype and np.all((a >= lo) & (a <= hi))        # compared in float64
+    if isinstance(preset, str):
+        v = data.draw(elements(preset, dtype))
+        assert lo <= (abs(v) if preset == "away_from_zero" else v) <= hi

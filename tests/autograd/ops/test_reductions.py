@@ -228,3 +228,17 @@ def test_std_away_from_constant_still_matches_numpy_and_differences():
     np.testing.assert_allclose(ag.std(ag.Tensor(x), axis=1).data, np.std(x, axis=1))
     assert gradcheck(lambda t: ag.std(t, axis=1), [x])
     assert gradgradcheck(lambda t: ag.std(t, axis=1), [x])
+
+
+# ---- reductions on 0-d tensors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sum", "max", "min", "logsumexp"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_reduction_of_a_0d_tensor_over_axis_0_backpropagates(name, axis):
+    # NumPy's sum/max/min accept axis 0 or -1 on a 0-d array; the forward did, the VJP did not
+    x = ag.Tensor(2.0, requires_grad=True)
+    y = getattr(ag, name)(x, axis=axis)
+    assert y.shape == ()
+    y.backward()
+    assert x.grad.item() == 1.0
