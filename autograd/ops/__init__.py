@@ -9,8 +9,11 @@ from .reductions import *  # noqa: F401,F403
 from .reductions import __all__ as _reductions
 from .shape import *  # noqa: F401,F403
 from .shape import __all__ as _shape
+from .windows import *  # noqa: F401,F403
+from .windows import __all__ as _windows
 
 __all__ = _elementwise + _reductions + _shape + _linalg
+__all__ += _windows
 
 METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus",
            "log_sigmoid", "erf", "relu", "sign", "abs", "square", "pow", "maximum", "minimum", "clip", "astype",
