@@ -19,5 +19,6 @@ from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
 from .serialization import load, save
 from .train import EarlyStopping, History, fit
+from .summary import summary
 from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Dropout2d, Flatten, MaxPool1d, MaxPool2d, Unflatten)
