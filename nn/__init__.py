@@ -9,6 +9,7 @@ No derivative formula lives in this package (a test checks the sources).
 """
 
 from . import data, functional, init, optim, schedulers, utils
+from . import transforms
 from .data import DataLoader
 from .layers import (ELU, GELU, MLP, BatchNorm1d, Dropout, Identity, Layer, LayerNorm,
                      LeakyReLU, Linear, LogSoftmax, Maxout, Neuron, Perceptron, ReLU, ScalarMLP,
