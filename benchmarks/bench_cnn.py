@@ -80,17 +80,24 @@ def conv_bwd(dy, x, w, cols, stride=1, need_dx=True):
     return dx, dw, db
 
 
+QUADRANTS = [(slice(i, None, 2), slice(j, None, 2)) for i in (0, 1) for j in (0, 1)]
+
+
 def pool_fwd(x):
-    n, c, h, w = x.shape
-    r = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    y = r.max(axis=(3, 5))
-    return y, r == y[:, :, :, None, :, None]
+    """2×2 max-pooling as the maximum of four strided views (a reduction over the tiny
+    trailing axes of a (N, C, H/2, 2, W/2, 2) reshape is many times slower in NumPy)."""
+    a, b, c, d = (x[(Ellipsis,) + q] for q in QUADRANTS)
+    y = np.maximum(np.maximum(a, b), np.maximum(c, d))
+    return y, (x, y)
 
 
-def pool_bwd(dy, mask):
-    n, c, h, w, = dy.shape
-    d = mask * dy[:, :, :, None, :, None]
-    return d.reshape(n, c, 2 * h, 2 * w)
+def pool_bwd(dy, saved):
+    """Each pooled gradient to the positions that hold the maximum."""
+    x, y = saved
+    dx = np.zeros(x.shape, dtype=dy.dtype)
+    for q in QUADRANTS:
+        dx[(Ellipsis,) + q] = dy * (x[(Ellipsis,) + q] == y)
+    return dx
 
 
 def numpy_step(p, x, y):

@@ -157,19 +157,28 @@ def _pool_geometry(x, d, kernel_size, stride, padding, dilation, ceil_mode, fnam
     return x, added, kernel, stride, dilation, tuple(widths)
 
 
-def _pool(reduce, x, d, kernel_size, stride, padding, dilation, ceil_mode, fill, fname):
+def _pool(combine, x, d, kernel_size, stride, padding, dilation, ceil_mode, fill, fname):
+    """combine(a, b) folded over the k·k strided views x_pad[..., p·dl::stride] (one per kernel
+    position): the windows' max or sum without a reduction over tiny trailing axes, which
+    NumPy runs many times slower than the same number of elementwise operations."""
     x, added, kernel, stride, dilation, widths = _pool_geometry(
         x, d, kernel_size, stride, padding, dilation, ceil_mode, fname)
-    win = ag.windows(pad_spatial(x, widths, value=fill), kernel, stride, dilation)
-    return _unbatched(reduce(win, tuple(range(-d, 0))), added), (x, kernel, stride, widths,
-                                                                   added)
+    xp = pad_spatial(x, widths, value=fill)
+    out = window_counts(np.shape(xp)[2:], kernel, stride, dilation)
+    y = None
+    for offset in np.ndindex(*kernel):
+        view = ag.getitem(xp, index=(slice(None), slice(None)) + tuple(
+            slice(o * dl, o * dl + (n - 1) * s + 1, s)
+            for o, dl, n, s in zip(offset, dilation, out, stride)))
+        y = view if y is None else combine(y, view)
+    return _unbatched(y, added), (x, kernel, stride, widths, added)
 
 
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, d=2,
              fname="max_pool"):
-    """The largest value in each window (padding counts as -inf); ties share the gradient."""
-    return _pool(lambda w, axes: ag.max(w, axis=axes), x, d, kernel_size, stride, padding,
-                 dilation, ceil_mode, -np.inf, fname)[0]
+    """The largest value in each window (padding counts as -inf), as elementwise maxima."""
+    return _pool(ag.maximum, x, d, kernel_size, stride, padding, dilation, ceil_mode, -np.inf,
+                 fname)[0]
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -187,8 +196,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     """The mean of each window: its sum over the number of elements counted (the padding is
     counted when count_include_pad; positions past the edge that ceil_mode adds never are)."""
     total, (xb, kernel, stride, widths, added) = _pool(
-        lambda w, axes: ag.sum(w, axis=axes), x, d, kernel_size, stride, padding, 1,
-        ceil_mode, 0.0, fname)
+        ag.add, x, d, kernel_size, stride, padding, 1, ceil_mode, 0.0, fname)
     if divisor_override is not None:
         return total / divisor_override
     spatial = np.shape(xb)[2:]
