@@ -171,20 +171,20 @@ def load_idx(path):
     plain: magic 0, 0, type code, number of axes; the sizes as big-endian uint32; the data."""
     import gzip
     with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        blob = f.read()
+    if blob[:2] == b"\x1f\x8b":
+        blob = gzip.decompress(blob)
+    if len(blob) < 4 or blob[0] != 0 or blob[1] != 0 or blob[2] not in _IDX_TYPES:
         raise ValueError(f"load_idx: {path} is not an IDX file (its magic number is "
-                         f"{raw[:4].hex() or 'missing'}; expected 0000 followed by a type code "
+                         f"{blob[:4].hex() or 'missing'}; expected 0000 followed by a type code "
                          f"in {sorted(_IDX_TYPES)} and the number of axes)")
-    dtype, ndim = np.dtype(_IDX_TYPES[raw[2]]), raw[3]
-    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", ndim, offset=4))
+    dtype, ndim = np.dtype(_IDX_TYPES[blob[2]]), blob[3]
+    shape = tuple(int(v) for v in np.frombuffer(blob, ">u4", ndim, offset=4))
     size = math.prod(shape) * dtype.itemsize
-    if len(raw) - 4 - 4 * ndim != size:
+    if len(blob) - 4 - 4 * ndim != size:
         raise ValueError(f"load_idx: {path} declares shape {shape} of {dtype.name} "
-                         f"({size} bytes) but holds {len(raw) - 4 - 4 * ndim} bytes of data")
-    return np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape).astype(
+                         f"({size} bytes) but holds {len(blob) - 4 - 4 * ndim} bytes of data")
+    return np.frombuffer(blob, dtype, offset=4 + 4 * ndim).reshape(shape).astype(
         dtype.newbyteorder("="))
 
 
