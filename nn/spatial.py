@@ -165,13 +165,13 @@ def _pool(combine, x, d, kernel_size, stride, padding, dilation, ceil_mode, fill
         x, d, kernel_size, stride, padding, dilation, ceil_mode, fname)
     xp = pad_spatial(x, widths, value=fill)
     out = window_counts(np.shape(xp)[2:], kernel, stride, dilation)
-    y = None
-    for offset in np.ndindex(*kernel):
-        view = ag.getitem(xp, index=(slice(None), slice(None)) + tuple(
-            slice(o * dl, o * dl + (n - 1) * s + 1, s)
-            for o, dl, n, s in zip(offset, dilation, out, stride)))
-        y = view if y is None else combine(y, view)
-    return _unbatched(y, added), (x, kernel, stride, widths, added)
+    views = [ag.getitem(xp, index=(slice(None), slice(None)) + tuple(
+        slice(o * dl, o * dl + (n - 1) * s + 1, s)
+        for o, dl, n, s in zip(offset, dilation, out, stride)))
+        for offset in np.ndindex(*kernel)]
+    while len(views) > 1:           # pairwise, so that a 2×2 tie splits the gradient evenly
+        views = [combine(a, b) for a, b in zip(views[::2], views[1::2])] + views[len(views) & ~1:]
+    return _unbatched(views[0], added), (x, kernel, stride, widths, added)
 
 
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, d=2,
