@@ -169,15 +169,21 @@ def _pool(combine, x, d, kernel_size, stride, padding, dilation, ceil_mode, fill
         slice(o * dl, o * dl + (n - 1) * s + 1, s)
         for o, dl, n, s in zip(offset, dilation, out, stride)))
         for offset in np.ndindex(*kernel)]
-    while len(views) > 1:           # pairwise, so that a 2×2 tie splits the gradient evenly
+    while len(views) > 1:           # pairwise: log₂(k·k) levels of elementwise operations
         views = [combine(a, b) for a, b in zip(views[::2], views[1::2])] + views[len(views) & ~1:]
     return _unbatched(views[0], added), (x, kernel, stride, widths, added)
 
 
+def _first_max(a, b):
+    """max(a, b) elementwise, a on ties (so its gradient goes to one input, not half to each)."""
+    return ag.where(a >= b, a, b)
+
+
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, d=2,
              fname="max_pool"):
-    """The largest value in each window (padding counts as -inf), as elementwise maxima."""
-    return _pool(ag.maximum, x, d, kernel_size, stride, padding, dilation, ceil_mode, -np.inf,
+    """The largest value in each window (padding counts as -inf); on a tie the gradient goes
+    to the first largest element in the window, as in PyTorch."""
+    return _pool(_first_max, x, d, kernel_size, stride, padding, dilation, ceil_mode, -np.inf,
                  fname)[0]
 
 
