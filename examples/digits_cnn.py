@@ -5,6 +5,8 @@
 
 The split is fixed (stratified, 20 % test, seed 0); the model trains in float32 with AdamW, a
 cosine learning-rate schedule and random small rotations, scalings and shifts of every batch.
+Measured on a shared 2-core machine: 98.89 % (356 of 360) with training seed 0, 98.61 % with
+seeds 1 and 2, in 30-60 s; without augmentation (--no-augment) 98.61 % with seed 0.
 """
 
 import argparse
