@@ -6,7 +6,7 @@
     float32, with the peak memory of one step (tracemalloc: NumPy reports its buffers).
 (b) Conv2d forward + backward alone for a few shapes, in µs, against hand-written im2col.
 
-    python benchmarks/bench_cnn.py            # full run (about a minute)
+    python benchmarks/bench_cnn.py            # full run (a few seconds)
     python benchmarks/bench_cnn.py --quick    # fewer repeats
 
 Like bench_engine.py, the script restarts itself with BLAS on one thread and malloc pinned.
