@@ -92,10 +92,10 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, paddin
     d = len(ws) - 2
     x, added = _batched(x, d, fname)
     xs = np.shape(x)
-    if len(ws) < 3 or xs[1] != ws[1] * groups:
+    if len(ws) < 3 or xs[1] != ws[1] * groups or ws[0] % groups:
         raise ValueError(f"{fname}: weight of shape {ws} with groups={groups} expects input "
-                         f"with {ws[1] * groups if len(ws) > 1 else '?'} channels, got input "
-                         f"of shape {xs}")
+                         f"with {ws[1] * groups if len(ws) > 1 else '?'} channels and a number "
+                         f"of output channels divisible by groups, got input of shape {xs}")
     kernel = tuple(ws[2:])
     stride = spatial_tuple(stride, d, "stride", fname)
     dilation = spatial_tuple(dilation, d, "dilation", fname)

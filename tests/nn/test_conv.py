@@ -49,6 +49,23 @@ def test_conv2d_layer_matches_numpy():
         == (2, 3, 5, 5)
 
 
+def test_a_pytorch_style_state_dict_loads():
+    """Weights saved from PyTorch (names 'weight' and 'bias', shape (out, in/groups, kh, kw))."""
+    w, b = rng.standard_normal((4, 1, 3, 2)), rng.standard_normal(4)
+    conv = nn.Conv2d(2, 4, (3, 2), groups=2)
+    conv.load_state_dict({"weight": w, "bias": b})
+    x = rng.standard_normal((1, 2, 4, 4))
+    want = np.zeros((1, 4, 2, 3))
+    for o, i, j in np.ndindex(4, 2, 3):
+        want[0, o, i, j] = np.sum(x[0, o // 2, i:i + 3, j:j + 2] * w[o, 0]) + b[o]
+    np.testing.assert_allclose(conv(ag.Tensor(x)).data, want, atol=1e-12)
+    bn = nn.BatchNorm2d(4)
+    bn.load_state_dict({"weight": np.ones(4), "bias": np.zeros(4), "running_mean": b,
+                        "running_var": np.full(4, 4.0)})
+    np.testing.assert_allclose(bn.eval()(ag.Tensor(want)).data,
+                               (want - b[:, None, None]) / np.sqrt(4.0 + 1e-5))
+
+
 def test_a_small_cnn_differentiates_twice():
     ag.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Tanh(), nn.AvgPool2d(2),

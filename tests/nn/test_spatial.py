@@ -168,8 +168,8 @@ def test_dropout2d_zeroes_whole_channels():
 
 def test_spatial_errors_name_the_function_and_shapes():
     with pytest.raises(ValueError, match=r"conv2d: weight of shape \(4, 3, 3, 3\) with "
-                                         r"groups=1 expects input with 3 channels, got input of "
-                                         r"shape \(2, 1, 8, 8\)"):
+                                         r"groups=1 expects input with 3 channels .*, got input "
+                                         r"of shape \(2, 1, 8, 8\)"):
         F.conv2d(np.zeros((2, 1, 8, 8)), np.zeros((4, 3, 3, 3)))
     with pytest.raises(ValueError, match=r"conv2d: expected input of shape \(N, C, H, W\) or "
                                          r"\(C, H, W\), got \(8,\)"):
@@ -177,6 +177,8 @@ def test_spatial_errors_name_the_function_and_shapes():
     with pytest.raises(ValueError, match=r"conv2d: kernel \(3, 3\) .* larger than the padded "
                                          r"input \(2, 2\)"):
         F.conv2d(np.zeros((1, 3, 2, 2)), np.zeros((4, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"conv1d: weight of shape \(3, 2, 3\) with groups=2"):
+        F.conv1d(np.zeros((1, 4, 8)), np.zeros((3, 2, 3)), groups=2)
     with pytest.raises(ValueError, match="conv1d: padding='same' is not supported for strided"):
         F.conv1d(np.zeros((1, 3, 8)), np.zeros((4, 3, 3)), stride=2, padding="same")
     with pytest.raises(ValueError, match="max_pool2d: padding .* at most half of kernel_size"):
