@@ -14,7 +14,7 @@ import autograd as ag
 from autograd.ops.windows import spatial_tuple, window_counts
 from autograd.tensor import as_array
 
-_PAD_MODES = ("zeros", "reflect", "replicate", "circular")
+PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _batched(x, d, fname):
@@ -51,8 +51,8 @@ def _mode_index(mode, n, before, after):
 def pad_spatial(x, widths, mode="zeros", value=0.0, fname="pad"):
     """x (N, C, *spatial) padded by widths[i] = (before, after) on spatial axis i, with zeros
     (or `value`), or by reflecting, replicating or wrapping the edges."""
-    if mode not in _PAD_MODES:
-        raise ValueError(f"{fname}: padding_mode must be one of {_PAD_MODES}; got {mode!r}")
+    if mode not in PAD_MODES:
+        raise ValueError(f"{fname}: padding_mode must be one of {PAD_MODES}; got {mode!r}")
     if not any(a or b for a, b in widths):
         return x
     if mode == "zeros":

@@ -44,8 +44,8 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = spatial_tuple(padding, d, "padding", self._call, minimum=0)
-        if padding_mode not in spatial._PAD_MODES:
-            raise ValueError(f"{self._call}: padding_mode must be one of {spatial._PAD_MODES}; "
+        if padding_mode not in spatial.PAD_MODES:
+            raise ValueError(f"{self._call}: padding_mode must be one of {spatial.PAD_MODES}; "
                              f"got {padding_mode!r}")
         self.padding_mode = padding_mode
         self.weight = Parameter(ag.zeros((out_channels, in_channels // groups)
