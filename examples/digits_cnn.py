@@ -4,9 +4,12 @@
     python examples/digits_cnn.py --epochs 5   # a quick run
 
 The split is fixed (stratified, 20 % test, seed 0); the model trains in float32 with AdamW, a
-cosine learning-rate schedule and random small rotations, scalings and shifts of every batch.
-Measured on a shared 2-core machine: 98.89 % (356 of 360) with training seed 0, 98.61 % with
-seeds 1 and 2, in 30-60 s; without augmentation (--no-augment) 98.61 % with seed 0.
+cosine learning-rate schedule, label smoothing 0.1 and random small rotations, scalings and
+shifts of every batch.
+Measured on a shared 2-core machine, 22-60 s per run: 99.44 % (358 of 360) with training seed
+0, 99.17 % with seed 1, 98.89 % with seed 2. Without augmentation (--no-augment) seed 0 also
+reaches 99.44 % on this split; augmentation shows its worth on moved digits and on small
+training sets (notebook 10).
 """
 
 import argparse
@@ -55,8 +58,9 @@ def augmentation():
 
 
 def train(model, X, y, epochs=60, lr=3e-3, batch_size=64, augment=True, seed=0,
-          weight_decay=1e-4, X_val=None, y_val=None, progress=False):
-    """AdamW with a cosine schedule over `epochs`; returns the History."""
+          weight_decay=1e-4, label_smoothing=0.1, X_val=None, y_val=None, progress=False):
+    """AdamW with a cosine schedule over `epochs`, cross-entropy with label smoothing; returns
+    the History."""
     ag.manual_seed(seed)
     loader = DataLoader((X, y), batch_size=batch_size, shuffle=True, seed=seed,
                         transform=augmentation() if augment else None)
@@ -64,7 +68,8 @@ def train(model, X, y, epochs=60, lr=3e-3, batch_size=64, augment=True, seed=0,
     params = [p for p in model.parameters() if p.requires_grad]
     opt = nn.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     sched = nn.schedulers.CosineAnnealingLR(opt, T_max=max(epochs, 1))
-    return nn.fit(model, nn.CrossEntropyLoss(), opt, loader, epochs, val_loader=val,
+    loss = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    return nn.fit(model, loss, opt, loader, epochs, val_loader=val,
                   scheduler=sched, metrics=["accuracy"], progress=progress)
 
 
