@@ -22,4 +22,4 @@ from .serialization import load, save
 from .train import EarlyStopping, History, fit
 from .summary import summary
 from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
-                     Conv1d, Conv2d, Dropout2d, Flatten, MaxPool1d, MaxPool2d, Unflatten)
+                     Conv1d, Conv2d, Conv3d, Dropout2d, Flatten, MaxPool1d, MaxPool2d, Unflatten)

@@ -23,13 +23,15 @@ def _batched(x, d, fname):
     if len(shape) == d + 1:
         return ag.expand_dims(x, 0), True
     if len(shape) != d + 2:
-        raise ValueError(f"{fname}: expected input of shape (N, C, {_axes(d)}) or "
-                         f"(C, {_axes(d)}), got {shape}")
+        raise ValueError(f"{fname}: expected input of shape (N, C, {axes_names(d)}) or "
+                         f"(C, {axes_names(d)}), got {shape}")
     return x, False
 
 
-def _axes(d):
-    return ", ".join(("L",) if d == 1 else ("H", "W") if d == 2 else [f"D{i}" for i in range(d)])
+def axes_names(d):
+    """The letters PyTorch's docs give the spatial axes: L; H, W; D, H, W."""
+    return ", ".join(("L",) if d == 1 else ("H", "W") if d == 2 else ("D", "H", "W") if d == 3
+                     else [f"S{i}" for i in range(d)])
 
 
 def _unbatched(y, added):
@@ -122,6 +124,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q]·x[n, c, i·s + p·dl, j·s + q·dl]."""
     _check_rank(weight, 4, "conv2d")
     return conv(input, weight, bias, stride, padding, dilation, groups, fname="conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution of (N, C, D, H, W) input with weight (O, C/groups, kd, kh, kw)."""
+    _check_rank(weight, 5, "conv3d")
+    return conv(input, weight, bias, stride, padding, dilation, groups, fname="conv3d")
 
 
 def _check_rank(weight, n, fname):
@@ -292,5 +300,5 @@ def dropout2d(input, p=0.5, training=True, generator=None):
     return input * keep.astype(as_array(input).dtype)
 
 
-__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+__all__ = ["conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "dropout2d", "pad_spatial"]

@@ -6,7 +6,7 @@ from .linear import MLP, Linear
 from .normalization import BatchNorm1d, Dropout, LayerNorm
 from .perceptron import Perceptron
 from .scalar import Layer, Neuron, ScalarMLP
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, Conv3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                       MaxPool2d)
 from .channels import BatchNorm2d, Dropout2d
@@ -15,6 +15,6 @@ from .reshaping import Flatten, Unflatten
 __all__ = ["ELU", "GELU", "Identity", "LeakyReLU", "LogSoftmax", "Maxout", "ReLU", "Sigmoid",
            "Softmax", "Softplus", "Tanh", "MLP", "Linear", "BatchNorm1d", "Dropout", "LayerNorm",
            "Perceptron", "Layer", "Neuron", "ScalarMLP"]
-__all__ += ["Conv1d", "Conv2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d",
+__all__ += ["Conv1d", "Conv2d", "Conv3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d",
             "AvgPool2d", "MaxPool1d", "MaxPool2d", "BatchNorm2d", "Dropout2d", "Flatten",
             "Unflatten"]

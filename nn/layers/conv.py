@@ -1,4 +1,5 @@
-"""Convolution layers (PyTorch's Conv1d and Conv2d: names, weight layout, defaults, init)."""
+"""Convolution layers (PyTorch's Conv1d, Conv2d and Conv3d: names, weight layout, defaults,
+init)."""
 
 import math
 
@@ -65,7 +66,7 @@ class _ConvNd(Module):
     def forward(self, x):
         d, shape = self._d, np.shape(x)
         if len(shape) not in (d + 1, d + 2):
-            dims = "L" if d == 1 else "H, W"
+            dims = spatial.axes_names(d)
             raise ValueError(f"{self._call}: expected input of shape (N, {self.in_channels}, "
                              f"{dims}) or ({self.in_channels}, {dims}), got {shape}")
         channels = shape[len(shape) - d - 1]
@@ -99,3 +100,8 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C, H, W) input; weight (out, in/groups, kh, kw)."""
     _d = 2
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C, D, H, W) input; weight (out, in/groups, kd, kh, kw)."""
+    _d = 3

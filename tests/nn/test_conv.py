@@ -49,6 +49,18 @@ def test_conv2d_layer_matches_numpy():
         == (2, 3, 5, 5)
 
 
+def test_conv3d_matches_the_loop_and_gradchecks():
+    conv = nn.Conv3d(2, 3, (2, 1, 2), stride=(1, 2, 1), padding=(0, 1, 1))
+    x = rng.standard_normal((1, 2, 3, 3, 2))
+    xp = np.pad(x, [(0, 0), (0, 0), (0, 0), (1, 1), (1, 1)])
+    w, b = conv.weight.data, conv.bias.data
+    want = np.zeros((1, 3, 2, 3, 3))
+    for o, i, j, k in np.ndindex(3, 2, 3, 3):
+        want[0, o, i, j, k] = np.sum(xp[0, :, i:i + 2, 2 * j:2 * j + 1, k:k + 2] * w[o]) + b[o]
+    np.testing.assert_allclose(conv(ag.Tensor(x)).data, want, atol=1e-12)
+    assert gradcheck(lambda a, ww: nn.functional.conv3d(a, ww, padding=1), [x, w[:, :, :, :1]])
+
+
 def test_a_pytorch_style_state_dict_loads():
     """Weights saved from PyTorch (names 'weight' and 'bias', shape (out, in/groups, kh, kw))."""
     w, b = rng.standard_normal((4, 1, 3, 2)), rng.standard_normal(4)
