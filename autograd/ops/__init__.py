@@ -26,8 +26,10 @@ from .arrangement import *  # noqa: F401,F403
 from .arrangement import __all__ as _arrangement
 from .statistics import *  # noqa: F401,F403
 from .statistics import __all__ as _statistics
+from .windows import *  # noqa: F401,F403
+from .windows import __all__ as _windows
 
-__all__ = _elementwise + _reductions + _shape + _linalg
+__all__ = _elementwise + _reductions + _shape + _linalg + _windows
 __all__ += _transcendental + _rounding + _cumulative + _ordering + _arrangement + _statistics
 
 for _name in __all__:
