@@ -15,8 +15,9 @@ Like bench_engine.py, the script restarts itself with BLAS on one thread and mal
 import os
 import sys
 
-PINNED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-          "MALLOC_MMAP_THRESHOLD_": str(2 ** 30), "MALLOC_TRIM_THRESHOLD_": str(2 ** 32)}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_engine import PINNED  # noqa: E402
+
 if (__name__ == "__main__" and "--as-is" not in sys.argv
         and any(os.environ.get(k) != v for k, v in PINNED.items())):
     os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, **PINNED})
@@ -28,7 +29,6 @@ import tracemalloc  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import as_strided  # noqa: E402
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import autograd as ag  # noqa: E402
