@@ -22,6 +22,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
 from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
 from .serialization import FileFormatError, load, save
+from .onnx_export import export_onnx
 from .train import EarlyStopping, History, fit
 from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncoding, LSTMCell,
                      MultiheadAttention, RNNCell, SiLU, SinusoidalPositionalEncoding,

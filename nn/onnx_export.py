@@ -1,0 +1,324 @@
+"""Export a model to ONNX, one converter per layer class (CONVERTERS), so the file can be served
+by onnxruntime or any other ONNX runtime. Needs the optional extra: pip install "chainrule[onnx]".
+
+A converter is `convert(module, graph, x)` with x the input's ONNX value name; it adds nodes
+(weights as float initializers) and returns the output's name, or a tuple of names for layers
+that return tuples (RNN, LSTM, GRU). `graph.shape(x)` gives the shape x had in the traced run.
+"""
+
+import numpy as np
+
+import autograd as ag
+
+from . import functional as F
+from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, BatchNorm1d, Dropout, Embedding, Identity,
+                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
+                     Softplus, Tanh)
+from .module import Module, Sequential
+
+DEFAULT_OPSET = 17                      # LayerNormalization is an opset-17 operator
+
+
+class _Graph:
+    """The nodes and initializers being written, and the traced value of every named output."""
+
+    def __init__(self, onnx, dtype):
+        self.onnx, self.dtype = onnx, np.dtype(dtype)
+        self.nodes, self.initializers, self.values = [], [], {}
+        self._count = 0
+
+    def fresh(self, prefix):
+        self._count += 1
+        return f"{prefix}_{self._count}"
+
+    def shape(self, name):
+        return np.shape(self.values[name])
+
+    def const(self, array, prefix="w", dtype=None):
+        """An initializer holding `array` (cast to the export dtype unless it is integer)."""
+        array = np.asarray(getattr(array, "data", array))
+        if dtype is None:
+            dtype = array.dtype if array.dtype.kind in "iub" else self.dtype
+        name = self.fresh(prefix)
+        self.initializers.append(self.onnx.numpy_helper.from_array(
+            np.ascontiguousarray(array, dtype=dtype), name))
+        return name
+
+    def ints(self, values):
+        return self.const(np.asarray(values, dtype=np.int64), "shape")
+
+    def node(self, op, inputs, n_out=1, **attrs):
+        outputs = [self.fresh(op.lower()) for _ in range(n_out)]
+        self.nodes.append(self.onnx.helper.make_node(op, list(inputs), outputs,
+                                                     name=self.fresh(op), **attrs))
+        return outputs[0] if n_out == 1 else outputs
+
+    def convert(self, module, x):
+        """Convert one module applied to x, recording the traced values of its outputs."""
+        converter = converter_for(module)
+        value = module(self.values[x])
+        out = converter(module, self, x)
+        for name, v in zip(_flat(out), _flat(value)):
+            self.values[name] = v
+        return out
+
+
+def _flat(out):
+    """Nested tuples of outputs as one flat list, in order."""
+    if isinstance(out, (tuple, list)):
+        return [leaf for item in out for leaf in _flat(item)]
+    return [out]
+
+
+# ---- activations: an emitter per nn.functional function, shared by modules and MLP ---------
+
+
+def _scaled(g, op, x, scale, **attrs):
+    """op(scale·x)/scale, or op(x) when scale is 1."""
+    if scale == 1:
+        return g.node(op, [x], **attrs)
+    y = g.node(op, [g.node("Mul", [x, g.const(scale)])], **attrs)
+    return g.node("Div", [y, g.const(scale)])
+
+
+def _gelu(g, x, approximate="none"):
+    if approximate == "none":
+        inner = g.node("Add", [g.node("Erf", [g.node("Mul", [x, g.const(1 / np.sqrt(2.0))])]),
+                               g.const(1.0)])
+    else:
+        cube = g.node("Mul", [g.node("Mul", [x, x]), x])
+        arg = g.node("Mul", [g.node("Add", [x, g.node("Mul", [cube, g.const(0.044715)])]),
+                             g.const(np.sqrt(2 / np.pi))])
+        inner = g.node("Add", [g.node("Tanh", [arg]), g.const(1.0)])
+    return g.node("Mul", [g.node("Mul", [x, inner]), g.const(0.5)])
+
+
+_ACTIVATIONS = {
+    F.identity: lambda g, x: g.node("Identity", [x]),
+    F.relu: lambda g, x: g.node("Relu", [x]),
+    F.tanh: lambda g, x: g.node("Tanh", [x]),
+    F.sigmoid: lambda g, x: g.node("Sigmoid", [x]),
+    F.silu: lambda g, x: g.node("Mul", [x, g.node("Sigmoid", [x])]),
+    F.leaky_relu: lambda g, x, slope=0.01: g.node("LeakyRelu", [x], alpha=float(slope)),
+    F.elu: lambda g, x, alpha=1.0: g.node("Elu", [x], alpha=float(alpha)),
+    F.softplus: lambda g, x, beta=1.0: _scaled(g, "Softplus", x, beta),
+    F.gelu: _gelu,
+}
+
+
+def _activation(fn, owner):
+    try:
+        return _ACTIVATIONS[fn]
+    except (KeyError, TypeError):
+        raise NotImplementedError(f"export_onnx: {owner} uses the activation "
+                                  f"{getattr(fn, '__name__', fn)!r}, which has no ONNX "
+                                  "converter") from None
+
+
+# ---- converters -----------------------------------------------------------------------------
+
+
+def _sequential(m, g, x):
+    for child in m:
+        x = g.convert(child, x)
+    return x
+
+
+def _linear(m, g, x):
+    y = g.node("MatMul", [x, g.const(np.transpose(m.weight.data), "weight")])
+    return y if m.bias is None else g.node("Add", [y, g.const(m.bias, "bias")])
+
+
+def _mlp(m, g, x):
+    for i, layer in enumerate(m.layers):
+        x = g.convert(layer, x)
+        fn = m.activation if i < len(m.layers) - 1 else m.output_activation
+        y = _activation(fn, "MLP")(g, x)
+        g.values[y] = fn(g.values[x])
+        x = y
+    return x
+
+
+def _batch_norm(m, g, x):
+    if not m.track_running_stats:
+        raise NotImplementedError(f"export_onnx: {type(m).__name__} with "
+                                  "track_running_stats=False normalises with batch statistics "
+                                  "at inference, which ONNX's BatchNormalization does not")
+    n = m.num_features
+    scale = m.weight if m.affine else np.ones(n)
+    bias = m.bias if m.affine else np.zeros(n)
+    return g.node("BatchNormalization", [x, g.const(scale), g.const(bias),
+                                         g.const(m.running_mean), g.const(m.running_var)],
+                  epsilon=float(m.eps))
+
+
+def _layer_norm(m, g, x):
+    shape = m.normalized_shape
+    weight = m.weight if m.elementwise_affine else np.ones(shape)
+    inputs = [x, g.const(weight)] + ([g.const(m.bias)] if m.elementwise_affine else [])
+    return g.node("LayerNormalization", inputs, axis=-len(shape), epsilon=float(m.eps))
+
+
+def _flatten(m, g, x):
+    rank = len(g.shape(x))
+    start, end = m.start_dim % rank, m.end_dim % rank
+    if start == 1 and end == rank - 1:
+        return g.node("Flatten", [x], axis=1)
+    # copy the axes before start (0 keeps a dynamic batch), merge start..end (-1), keep the rest
+    kept = list(g.shape(x)[end + 1:])
+    return g.node("Reshape", [x, g.ints([0] * start + [-1] + kept)])
+
+
+def _embedding(m, g, x):
+    return g.node("Gather", [g.const(m.weight, "embedding"), x], axis=0)
+
+
+# PyTorch's gate blocks in ONNX's order: LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h.
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+_ONNX_OP = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
+
+
+def _recurrent(m, g, x):
+    if len(g.shape(x)) != 3:
+        raise NotImplementedError(f"export_onnx: {m._label()} exports batched input only "
+                                  f"((T, N, I) or (N, T, I)); got shape {g.shape(x)}")
+    order, H = _GATE_ORDER[m.mode], m.hidden_size
+
+    def gates(a):
+        a = np.asarray(a.data)
+        return np.concatenate([a[k * H:(k + 1) * H] for k in order], axis=0)
+
+    directions = ("", "_reverse")[:m.num_directions]
+    attrs = {"hidden_size": H,
+             "direction": "bidirectional" if m.bidirectional else "forward"}
+    if m.mode == "GRU":
+        attrs["linear_before_reset"] = 1
+    if m.mode == "RNN_RELU":
+        attrs["activations"] = ["Relu"] * m.num_directions
+    if m.batch_first:
+        x = g.node("Transpose", [x], perm=[1, 0, 2])
+    finals = []
+    for layer in range(m.num_layers):
+        weights = [m._weights(layer, d) for d in directions]
+        w = g.const(np.stack([gates(ws[0]) for ws in weights]), "W")
+        r = g.const(np.stack([gates(ws[1]) for ws in weights]), "R")
+        inputs = [x, w, r]
+        if m.bias:
+            inputs.append(g.const(np.stack([np.concatenate([gates(ws[2]), gates(ws[3])])
+                                            for ws in weights]), "B"))
+        outs = g.node(_ONNX_OP[m.mode], inputs, n_out=3 if m.mode == "LSTM" else 2, **attrs)
+        # Y is (T, D, N, H); the next layer and the result want (T, N, D·H)
+        x = g.node("Reshape", [g.node("Transpose", [outs[0]], perm=[0, 2, 1, 3]),
+                               g.ints([0, 0, -1])])
+        finals.append(outs[1:])
+    output = g.node("Transpose", [x], perm=[1, 0, 2]) if m.batch_first else x
+    h_n = tuple(g.node("Concat", [f[i] for f in finals], axis=0) if m.num_layers > 1
+                else finals[0][i] for i in range(len(finals[0])))
+    return (output, h_n) if m.mode == "LSTM" else (output, h_n[0])
+
+
+def _elementwise(fn, *params):
+    """A converter for a module wrapping activation fn, called with the module's params."""
+    def convert(m, g, x):
+        return _ACTIVATIONS[fn](g, x, *(getattr(m, p) for p in params))
+    return convert
+
+
+CONVERTERS = {
+    Sequential: _sequential,
+    Linear: _linear,
+    MLP: _mlp,
+    Identity: _elementwise(F.identity),
+    Dropout: _elementwise(F.identity),               # the identity at inference
+    ReLU: _elementwise(F.relu),
+    Tanh: _elementwise(F.tanh),
+    Sigmoid: _elementwise(F.sigmoid),
+    SiLU: _elementwise(F.silu),
+    LeakyReLU: _elementwise(F.leaky_relu, "negative_slope"),
+    ELU: _elementwise(F.elu, "alpha"),
+    Softplus: _elementwise(F.softplus, "beta"),
+    GELU: _elementwise(F.gelu, "approximate"),
+    Softmax: lambda m, g, x: g.node("Softmax", [x], axis=m.axis),
+    LogSoftmax: lambda m, g, x: g.node("LogSoftmax", [x], axis=m.axis),
+    BatchNorm1d: _batch_norm,
+    LayerNorm: _layer_norm,
+    Embedding: _embedding,
+    RNN: _recurrent,
+    LSTM: _recurrent,
+    GRU: _recurrent,
+}
+
+
+def converter_for(module):
+    """The converter of module's class (or of its nearest base class that has one)."""
+    for cls in type(module).__mro__:
+        if cls in CONVERTERS:
+            return CONVERTERS[cls]
+    raise NotImplementedError(
+        f"export_onnx: no ONNX converter for {type(module).__name__}; supported layers: "
+        f"{', '.join(sorted(c.__name__ for c in CONVERTERS))} (add one with "
+        "nn.onnx_export.CONVERTERS[MyLayer] = convert)")
+
+
+def _elem_type(onnx, dtype):
+    return onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def _value_info(onnx, name, value, batch_dims):
+    shape = ["batch" if i in batch_dims else n for i, n in enumerate(np.shape(value))]
+    return onnx.helper.make_tensor_value_info(name, _elem_type(onnx, np.asarray(value).dtype),
+                                              shape)
+
+
+def _grown(x, axis):
+    """x with one more entry along axis (its first repeated): to find the outputs' batch axes."""
+    x = np.asarray(x)
+    return np.concatenate([x, np.take(x, [0], axis=axis)], axis=axis)
+
+
+def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OPSET,
+                batch_axis=0, dtype=np.float32):
+    """Write model (in eval mode) as an ONNX file at `path` traced on example_input; floating
+    inputs and weights are stored as `dtype`. With dynamic_batch, the input's batch_axis (1 for
+    a sequence-first RNN) and the output axes that follow it may take any size. Returns the
+    onnx.ModelProto."""
+    try:
+        import onnx
+        import onnx.numpy_helper  # noqa: F401
+    except ImportError:
+        raise ImportError("export_onnx needs the onnx package: pip install "
+                          "\"chainrule[onnx]\"") from None
+    if not isinstance(model, Module):
+        raise TypeError(f"export_onnx: expected an nn.Module, got {type(model).__name__}")
+    x = np.asarray(getattr(example_input, "data", example_input))
+    if x.dtype.kind == "f":
+        x = x.astype(dtype)
+    elif x.dtype.kind in "iu":
+        x = x.astype(np.int64)
+    was_training = model.training
+    model.eval()
+    try:
+        with ag.no_grad():
+            g = _Graph(onnx, dtype)
+            g.values["input"] = x
+            outputs = _flat(g.convert(model, "input"))
+            values = [np.asarray(getattr(v, "data", v)) for v in map(g.values.get, outputs)]
+            grown = [np.shape(v) for v in _flat(model(_grown(x, batch_axis)))] if dynamic_batch \
+                else [np.shape(v) for v in values]
+    finally:
+        model.train(was_training)
+    out_names = [f"output_{i}" if len(outputs) > 1 else "output" for i in range(len(outputs))]
+    g.nodes += [onnx.helper.make_node("Identity", [o], [n]) for o, n in zip(outputs, out_names)]
+    graph = onnx.helper.make_graph(
+        g.nodes, type(model).__name__,
+        [_value_info(onnx, "input", x, {batch_axis} if dynamic_batch else set())],
+        [_value_info(onnx, n, v.astype(dtype) if v.dtype.kind == "f" else v,
+                     {i for i, (a, b) in enumerate(zip(np.shape(v), s)) if a != b})
+         for n, v, s in zip(out_names, values, grown)],
+        initializer=g.initializers)
+    opset_id = onnx.helper.make_opsetid("", opset)
+    proto = onnx.helper.make_model(graph, opset_imports=[opset_id], producer_name="chainrule")
+    proto.ir_version = onnx.helper.find_min_ir_version_for([opset_id])
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(path))
+    return proto

@@ -1,0 +1,186 @@
+"""nn.export_onnx: every exported file passes onnx.checker, loads in onnxruntime and gives
+chainrule's outputs (float32, 1e-5) at several batch sizes."""
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+from nn import onnx_export
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+BATCHES = (1, 3, 8)
+MAX_DIFF = {}                               # case -> largest |onnxruntime - chainrule|
+
+
+def _flat(out):
+    if isinstance(out, (tuple, list)):
+        return [leaf for item in out for leaf in _flat(item)]
+    return [np.asarray(out.data)]
+
+
+def _random(shape, rng, kind):
+    if kind == "ids":
+        return rng.integers(0, 10, size=shape)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def round_trip(model, shape_for, tmp_path, kind="float", batch_axis=0, seed=0):
+    """Export model traced at batch 2, then compare onnxruntime with chainrule at BATCHES;
+    returns the largest absolute difference."""
+    rng = np.random.default_rng(seed)
+    model.float().eval()
+    path = tmp_path / "model.onnx"
+    onnx_export.export_onnx(model, _random(shape_for(2), rng, kind), path,
+                            batch_axis=batch_axis)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for n in BATCHES:
+        x = _random(shape_for(n), rng, kind)
+        with ag.no_grad():
+            want = _flat(model(x))
+        got = session.run(None, {"input": x})
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.dtype == np.float32
+            worst = max(worst, float(np.max(np.abs(g - w))))
+    return worst
+
+
+def check(name, model, shape_for, tmp_path, **kw):
+    MAX_DIFF[name] = round_trip(model, shape_for, tmp_path, **kw)
+    assert MAX_DIFF[name] <= 1e-5, (name, MAX_DIFF[name])
+
+
+ACTIVATIONS = {
+    "ReLU": nn.ReLU(), "Tanh": nn.Tanh(), "Sigmoid": nn.Sigmoid(), "SiLU": nn.SiLU(),
+    "GELU": nn.GELU(), "GELU-tanh": nn.GELU("tanh"), "Softmax": nn.Softmax(),
+    "LogSoftmax": nn.LogSoftmax(), "LeakyReLU": nn.LeakyReLU(0.2), "ELU": nn.ELU(0.5),
+    "Softplus": nn.Softplus(), "Softplus-beta2": nn.Softplus(2.0), "Identity": nn.Identity(),
+    "Dropout": nn.Dropout(0.3),
+}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_after_linear(name, tmp_path):
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 6), ACTIVATIONS[name])
+    check(name, model, lambda n: (n, 5), tmp_path)
+
+
+@pytest.mark.parametrize("act, out", [("relu", None), ("tanh", "sigmoid"), ("gelu", None),
+                                      ("elu", None), ("silu", None), ("softplus", None),
+                                      ("leaky_relu", "tanh")])
+def test_mlp(act, out, tmp_path):
+    ag.manual_seed(1)
+    check(f"MLP-{act}", nn.MLP(4, [16, 16, 3], activation=act, output_activation=out),
+          lambda n: (n, 4), tmp_path)
+
+
+def test_linear_on_extra_axes_keeps_them(tmp_path):
+    ag.manual_seed(2)
+    check("Linear-3d", nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2, bias=False)),
+          lambda n: (n, 5, 4), tmp_path)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("extra", [(), (7,)])
+def test_batch_norm_uses_running_statistics(affine, extra, tmp_path):
+    ag.manual_seed(3)
+    bn = nn.BatchNorm1d(6, affine=affine)
+    model = nn.Sequential(nn.Linear(6, 6), bn) if not extra else bn
+    bn.train()
+    for _ in range(3):                          # move the running statistics away from 0, 1
+        bn(ag.randn(16, 6, *extra) * 3 + 1)
+    check(f"BatchNorm1d-{len(extra) + 2}d", model, lambda n: (n, 6, *extra), tmp_path)
+
+
+@pytest.mark.parametrize("shape", [8, (3, 4)])
+def test_layer_norm(shape, tmp_path):
+    ag.manual_seed(4)
+    ln = nn.LayerNorm(shape)
+    with ag.no_grad():
+        ln.weight.data = np.random.default_rng(0).standard_normal(ln.weight.shape)
+        ln.bias.data = np.random.default_rng(1).standard_normal(ln.bias.shape)
+    dims = (shape,) if isinstance(shape, int) else shape
+    check(f"LayerNorm-{len(dims)}", ln, lambda n: (n, 2, *dims), tmp_path)
+
+
+def test_embedding_gathers_rows(tmp_path):
+    ag.manual_seed(5)
+    model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Linear(4, 2))
+    check("Embedding", model, lambda n: (n, 5), tmp_path, kind="ids")
+
+
+RECURRENT = {
+    "RNN-tanh": lambda **kw: nn.RNN(3, 5, **kw),
+    "RNN-relu": lambda **kw: nn.RNN(3, 5, nonlinearity="relu", **kw),
+    "LSTM": lambda **kw: nn.LSTM(3, 5, **kw),
+    "GRU": lambda **kw: nn.GRU(3, 5, **kw),
+}
+
+
+@pytest.mark.parametrize("kind", list(RECURRENT))
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True},
+                                     {"batch_first": True, "bias": False}])
+def test_recurrent_outputs_and_final_states(kind, options, tmp_path):
+    ag.manual_seed(6)
+    model = RECURRENT[kind](**options)
+    if options.get("batch_first"):
+        check(f"{kind}-batch_first", model, lambda n: (n, 4, 3), tmp_path)
+    else:
+        check(f"{kind}-{len(options)}", model, lambda n: (4, n, 3), tmp_path, batch_axis=1)
+
+
+def test_wrong_gate_order_is_caught(tmp_path, monkeypatch):
+    """Negative control: PyTorch's LSTM gate order fed to ONNX unchanged gives other outputs."""
+    monkeypatch.setitem(onnx_export._GATE_ORDER, "LSTM", [0, 1, 2, 3])
+    ag.manual_seed(6)
+    assert round_trip(nn.LSTM(3, 5), lambda n: (4, n, 3), tmp_path, batch_axis=1) > 1e-3
+
+
+def test_batch_axis_is_dynamic_in_the_file(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    proto = nn.export_onnx(model, np.zeros((2, 3)), tmp_path / "m.onnx")
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in (proto.graph.input[0], proto.graph.output[0])]
+    assert dims == [["batch", 3], ["batch", 2]]
+    fixed = nn.export_onnx(model, np.zeros((2, 3)), tmp_path / "f.onnx", dynamic_batch=False)
+    assert [d.dim_value for d in fixed.graph.input[0].type.tensor_type.shape.dim] == [2, 3]
+
+
+def test_export_restores_training_mode(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.5))
+    model.train()
+    nn.export_onnx(model, np.zeros((2, 3)), tmp_path / "m.onnx")
+    assert model.training and model[1].training
+
+
+class Twice(nn.Module):
+    def forward(self, x):
+        return 2 * x
+
+
+def test_unsupported_layer_is_named(tmp_path):
+    with pytest.raises(NotImplementedError, match="no ONNX converter for Twice"):
+        nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
+                       tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match="no ONNX converter for Maxout"):
+        nn.export_onnx(nn.Sequential(nn.Linear(3, 4), nn.Maxout(2)), np.zeros((2, 3)),
+                       tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match="MLP uses the activation 'square'"):
+        nn.export_onnx(nn.MLP(3, [4, 1], activation=ag.square), np.zeros((2, 3)),
+                       tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match="track_running_stats=False"):
+        nn.export_onnx(nn.BatchNorm1d(3, track_running_stats=False), np.zeros((2, 3)),
+                       tmp_path / "m.onnx")
+
+
+def test_a_registered_converter_is_used(tmp_path, monkeypatch):
+    monkeypatch.setitem(onnx_export.CONVERTERS, Twice,
+                        lambda m, g, x: g.node("Mul", [x, g.const(2.0)]))
+    assert round_trip(nn.Sequential(nn.Linear(3, 3), Twice()), lambda n: (n, 3),
+                      tmp_path) <= 1e-5
