@@ -28,3 +28,8 @@ from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncodi
                      MultiheadAttention, RNNCell, SiLU, SinusoidalPositionalEncoding,
                      TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                      TransformerEncoderLayer)
+
+__all__ = ["data", "functional", "init", "optim", "schedulers", "utils", "DataLoader", "Module",
+           "ModuleList", "Parameter", "Sequential", "clip_grad_norm_", "clip_grad_value_",
+           "FileFormatError", "load", "save", "EarlyStopping", "History", "fit", "export_onnx"]
+__all__ += layers.__all__ + losses.__all__

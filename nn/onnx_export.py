@@ -16,6 +16,8 @@ from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, BatchNorm1d, Dropout, Embed
                      Softplus, Tanh)
 from .module import Module, Sequential
 
+__all__ = ["CONVERTERS", "DEFAULT_OPSET", "converter_for", "export_onnx"]
+
 DEFAULT_OPSET = 17                      # LayerNormalization is an opset-17 operator
 
 
