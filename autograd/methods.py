@@ -52,10 +52,31 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
                     inputs=inputs)
 
 
+# ---- PyTorch's names for the same things ---------------------------------------------------
+
+
+def _t(self):
+    """The transpose of a tensor of at most 2 axes (PyTorch's t())."""
+    if self.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 axes; got shape {self.shape}; use "
+                         f"transpose or permute")
+    return ops.transpose(self)
+
+
+def _masked_fill(self, mask, value):
+    """A copy with `value` where `mask` is True (PyTorch's masked_fill; not in place)."""
+    return ops.where(mask, value, self)
+
+
 # method -> function whose first argument is the tensor (ops.METHODS adds the NumPy-named ones)
 METHODS = {"reshape": _reshape, "view": _reshape, "transpose": _transpose, "permute": _permute,
            "T": property(ops.transpose, doc="The axes reversed, as ndarray.T."),
-           "backward": _backward}
+           "backward": _backward,
+           # PyTorch's names
+           "unsqueeze": ops.expand_dims, "clone": ops.copy, "t": _t, "masked_fill": _masked_fill,
+           "numel": lambda self: self.size,
+           "float": lambda self: ops.astype(self, np.float32),
+           "double": lambda self: ops.astype(self, np.float64)}
 
 # NumPy functions that only read values (no tensor comes out): they get the plain arrays
 READ_ONLY = ["shape", "ndim", "size", "result_type", "can_cast", "allclose", "isclose",

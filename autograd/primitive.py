@@ -104,6 +104,23 @@ class _PerInput:
         return lambda g, out, *xs, **kw: self.vjp(i, g, out, *xs, **kw)
 
 
+_PYTORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def pytorch_names(kw, name):
+    """Keywords with PyTorch's dim/keepdim renamed to NumPy's axis/keepdims (the one place
+    where the alias is made, for primitives and composites alike)."""
+    if "dim" not in kw and "keepdim" not in kw:
+        return kw
+    kw = dict(kw)
+    for torch_name, numpy_name in _PYTORCH_NAMES.items():
+        if torch_name in kw:
+            if numpy_name in kw:
+                raise TypeError(f"{name}: got both {numpy_name}= and its alias {torch_name}=")
+            kw[numpy_name] = kw.pop(torch_name)
+    return kw
+
+
 def _make_apply(prim):
     """The function users call for `prim`: inputs sorted into arrays and gradient-requiring
     positions, the forward run, the result recorded. Long because the one- and two-input cases
@@ -111,10 +128,11 @@ def _make_apply(prim):
     fwd, name, n_arrays = prim.fwd, prim.name, prim.n_arrays
     if n_arrays == sys.maxsize:
         n_arrays = -1               # any number of arrays: nothing to arrange
+    takes_axis = "axis" in prim.meta_names
 
     def apply(*args, **kw):
         n = len(args)
-        if n != n_arrays and n_arrays >= 0:
+        if (n != n_arrays and n_arrays >= 0) or (takes_axis and kw):
             args, kw = _arrange(prim, args, kw)
             n = len(args)
         if n == 2:
@@ -192,8 +210,12 @@ def _record_other(prim, t, args, kw, parents, arrays):
 def _arrange(prim, args, kw):
     """Arguments as (arrays by position, metadata by keyword): metadata given by position
     (x.sum(0)) become keywords, arrays given by keyword (where(condition=c, x=a, y=b))
-    positions; a missing array is named."""
+    positions, PyTorch's dim/keepdim NumPy's axis/keepdims; a missing array is named."""
     n = prim.n_arrays
+    if kw and "axis" in prim.meta_names:
+        kw = pytorch_names(kw, prim.name)
+    if len(args) == n:
+        return args, kw
     if len(args) > n:
         extra = args[n:]
         if len(extra) > len(prim.meta_names):

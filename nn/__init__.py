@@ -13,6 +13,7 @@ from ._autograd_check import check_autograd as _check_autograd
 _check_autograd()                   # before anything imports autograd's names
 
 from . import data, functional, init, optim, schedulers, utils  # noqa: E402
+from . import transforms  # noqa: E402
 from .data import DataLoader
 from .layers import (ELU, GELU, MLP, BatchNorm1d, Dropout, Identity, Layer, LayerNorm,
                      LeakyReLU, Linear, LogSoftmax, Maxout, Neuron, Perceptron, ReLU, ScalarMLP,
@@ -28,8 +29,12 @@ from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncodi
                      MultiheadAttention, RNNCell, SiLU, SinusoidalPositionalEncoding,
                      TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                      TransformerEncoderLayer)
+from .summary import summary
+from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
+                     Conv1d, Conv2d, Conv3d, Dropout2d, Flatten, MaxPool1d, MaxPool2d, Unflatten)
 
 __all__ = ["data", "functional", "init", "optim", "schedulers", "utils", "DataLoader", "Module",
            "ModuleList", "Parameter", "Sequential", "clip_grad_norm_", "clip_grad_value_",
            "FileFormatError", "load", "save", "EarlyStopping", "History", "fit", "export_onnx"]
+__all__ += ["transforms", "summary"]
 __all__ += layers.__all__ + losses.__all__

@@ -55,10 +55,12 @@ class DataLoader:
     and `__getitem__(i)` returning arrays or tuples of arrays (stacked into batches) — so a
     list of samples, list(zip(X, y)), batches as PyTorch's DataLoader does. With
     `shuffle`, each epoch draws a new order from a generator seeded by `seed` (by default
-    from autograd's `manual_seed` generator), so runs repeat exactly.
+    from autograd's `manual_seed` generator), so runs repeat exactly. `transform(x, rng)`
+    (see nn.transforms) augments each batch's inputs, drawing from the same generator.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, *, drop_last=False, seed=None,
+                 transform=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, "
@@ -74,6 +76,7 @@ class DataLoader:
         self.dataset = dataset
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.generator = np.random.default_rng(seed) if seed is not None else None
+        self.transform = transform
 
     def __len__(self):
         n = len(self.dataset)
@@ -90,6 +93,7 @@ class DataLoader:
             yield self._batch(order[start:start + self.batch_size])
 
     def _batch(self, idx):
+        single = self._single
         if isinstance(self.dataset, TensorDataset):
             parts = self.dataset[idx]
         else:
@@ -98,23 +102,90 @@ class DataLoader:
                 parts = tuple(np.stack([as_array(it[k]) for it in items])
                               for k in range(len(items[0])))
             else:
-                return _to_tensor(np.stack([as_array(it) for it in items]))
+                parts, single = (np.stack([as_array(it) for it in items]),), True
+        if self.transform is not None:      # augment the inputs, a whole batch at a time
+            parts = (self.transform(parts[0], rng=self.generator or default_generator()),) \
+                + tuple(parts[1:])
         tensors = tuple(_to_tensor(p) for p in parts)
-        return tensors[0] if self._single else tensors
+        return tensors[0] if single else tensors
 
 
-def train_test_split(*arrays, test_size=0.25, seed=None):
+def train_test_split(*arrays, test_size=0.25, seed=None, stratify=None):
     """Split arrays sharing a first axis into shuffled train and test parts:
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0)."""
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0).
+    With `stratify` (labels, usually y) each class keeps its share in both parts."""
     data = TensorDataset(*arrays)
     n = len(data)
     n_test = int(math.ceil(test_size * n)) if isinstance(test_size, float) else int(test_size)
     if not 0 < n_test < n:
         raise ValueError(f"train_test_split: test_size {test_size!r} leaves no train or no "
                          f"test samples out of {n}")
-    order = np.random.default_rng(seed).permutation(n)
-    test, train = order[:n_test], order[n_test:]
+    rng = np.random.default_rng(seed)
+    if stratify is None:
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:]
+    else:
+        test, train = _stratified(as_array(stratify), n, n_test, rng)
     return [part for a in data.arrays for part in (a[train], a[test])]
+
+
+def _stratified(labels, n, n_test, rng):
+    """(test, train) indices with each class's share of the test part n_test·n_c/n rounded by
+    largest remainder, so the parts have exactly n_test and n - n_test samples."""
+    if labels.shape != (n,):
+        raise ValueError(f"train_test_split: stratify must be one label per sample; got "
+                         f"shape {labels.shape}")
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    share = n_test * counts / n
+    k = np.floor(share).astype(int)
+    k[np.argsort(k - share)[:n_test - k.sum()]] += 1
+    test, train = [], []
+    for c in range(len(classes)):
+        members = rng.permutation(np.flatnonzero(inverse == c))
+        test.append(members[:k[c]])
+        train.append(members[k[c]:])
+    return rng.permutation(np.concatenate(test)), rng.permutation(np.concatenate(train))
+
+
+# ---- real data ------------------------------------------------------------------------------
+
+def load_digits(flat=False):
+    """The 1,797 8×8 handwritten digits that scikit-learn ships (UCI optical digits): X of
+    shape (1797, 1, 8, 8) (or (1797, 64) with flat) scaled from 0..16 to [0, 1], y int64."""
+    try:
+        from sklearn.datasets import load_digits as sk_load_digits
+    except ImportError:
+        raise ImportError("load_digits: needs scikit-learn, which ships the digits; install it "
+                          "with `pip install 'chainrule[data]'` (or `pip install scikit-learn`)"
+                          ) from None
+    d = sk_load_digits()
+    X = (d.data / 16.0).astype(get_default_dtype())
+    return (X if flat else X.reshape(-1, 1, 8, 8)), d.target.astype(np.int64)
+
+
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def load_idx(path):
+    """An array from an IDX file (the format of MNIST and Fashion-MNIST), gzip-compressed or
+    plain: magic 0, 0, type code, number of axes; the sizes as big-endian uint32; the data."""
+    import gzip
+    with open(path, "rb") as f:
+        blob = f.read()
+    if blob[:2] == b"\x1f\x8b":
+        blob = gzip.decompress(blob)
+    if len(blob) < 4 or blob[0] != 0 or blob[1] != 0 or blob[2] not in _IDX_TYPES:
+        raise ValueError(f"load_idx: {path} is not an IDX file (its magic number is "
+                         f"{blob[:4].hex() or 'missing'}; expected 0000 followed by a type code "
+                         f"in {sorted(_IDX_TYPES)} and the number of axes)")
+    dtype, ndim = np.dtype(_IDX_TYPES[blob[2]]), blob[3]
+    shape = tuple(int(v) for v in np.frombuffer(blob, ">u4", ndim, offset=4))
+    size = math.prod(shape) * dtype.itemsize
+    if len(blob) - 4 - 4 * ndim != size:
+        raise ValueError(f"load_idx: {path} declares shape {shape} of {dtype.name} "
+                         f"({size} bytes) but holds {len(blob) - 4 - 4 * ndim} bytes of data")
+    return np.frombuffer(blob, dtype, offset=4 + 4 * ndim).reshape(shape).astype(
+        dtype.newbyteorder("="))
 
 
 # ---- toy data sets ---------------------------------------------------------------------------
@@ -218,5 +289,6 @@ def make_blobs(n_samples=100, n_features=2, *, centers=3, cluster_std=1.0,
     return _finish(X, y, rng, 0.0)
 
 
-__all__ = ["TensorDataset", "DataLoader", "train_test_split", "logic_gate", "make_xor",
+__all__ = ["TensorDataset", "DataLoader", "train_test_split", "load_digits", "load_idx",
+           "logic_gate", "make_xor",
            "make_moons", "make_circles", "make_spirals", "make_blobs"]

@@ -438,3 +438,8 @@ def _total(terms, fname):
 
 
 from .functional_sequence import *  # noqa: E402,F401,F403  (embedding, cells, attention)
+
+# ---- convolution, pooling, channel dropout (nn/spatial.py) ----------------------------------
+
+from .spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: E402,F401
+                      avg_pool2d, conv1d, conv2d, conv3d, dropout2d, max_pool1d, max_pool2d)

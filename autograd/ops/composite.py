@@ -2,16 +2,18 @@
 
 A composite is plain code over autograd functions (softmax, stack, clip, ...). Marked with
 `@composite` it behaves like one op to its caller: an error raised deep inside names the
-function the user called, and a result that would be one of its own inputs (clip with no
-bounds, a product over length-1 axes) is a new tensor, as NumPy and PyTorch return.
+function the user called, a result that would be one of its own inputs (clip with no bounds,
+a product over length-1 axes) is a new tensor, as NumPy and PyTorch return, and PyTorch's
+`dim`/`keepdim` are accepted for `axis`/`keepdims`.
 """
 
 import functools
+import inspect
 import re
 
 import numpy as np
 
-from ..primitive import primitive, same_type
+from ..primitive import pytorch_names, primitive, same_type
 from ..tensor import Tensor
 
 
@@ -33,9 +35,15 @@ def composite(fn=None, *, name=None):
     if fn is None:
         return lambda f: composite(f, name=name)
     label = name or fn.__name__
+    try:
+        takes_axis = "axis" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes_axis = False
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
+        if takes_axis and kwargs:
+            kwargs = pytorch_names(kwargs, label)
         try:
             out = fn(*args, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
@@ -43,8 +51,11 @@ def composite(fn=None, *, name=None):
             if msg.startswith(f"{label}:"):
                 raise
             raise same_type(e, f"{label}: " + _PREFIX.sub("", msg, count=1)) from e
-        if isinstance(out, Tensor) and any(out is a for a in args):
-            return copy(out)
+        if isinstance(out, Tensor):
+            for a in args:
+                if out is a:
+                    return copy(out)
         return out
 
+    call.composite = True
     return call

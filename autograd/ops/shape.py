@@ -244,6 +244,11 @@ def concatenate(tensors, axis=0):
     return _concatenate(*tensors, axis=axis)
 
 
+def cat(tensors, axis=0):
+    "tensors joined along an existing axis (PyTorch's name for concatenate)"
+    return concatenate(tensors, axis=axis)
+
+
 @composite
 def stack(tensors, axis=0):
     "tensors joined along a new axis, composed from expand_dims and concatenate"
@@ -318,5 +323,5 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 
 __all__ = ["copy", "reshape", "transpose", "permute", "swapaxes", "squeeze", "expand_dims",
-           "flatten", "getitem", "untake", "flip", "repeat", "concatenate", "stack", "split", "pad",
+           "flatten", "getitem", "untake", "flip", "repeat", "concatenate", "cat", "stack", "split", "pad",
            "ravel", "take_along_axis", "array_split"]

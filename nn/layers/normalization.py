@@ -20,7 +20,7 @@ class Dropout(Module):
     def __init__(self, p=0.5):
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability p must be in [0, 1]; got {p}")
+            raise ValueError(f"{type(self).__name__}: probability p must be in [0, 1]; got {p}")
         self.p = p
 
     def forward(self, x):
@@ -39,7 +39,7 @@ class BatchNorm1d(Module):
         super().__init__()
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
                 or not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm1d: momentum must be a number in [0, 1], got "
+            raise ValueError(f"{type(self).__name__}: momentum must be a number in [0, 1], got "
                              f"{momentum!r} (PyTorch's momentum=None, a cumulative average, "
                              "is not supported)")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import autograd as ag
 from autograd import Tensor
 from autograd.testing import gradcheck
 
@@ -28,6 +29,11 @@ CALLS = {   # NumPy function applied to Tensors -> the same through autograd
     "maximum": lambda m, x, y: m.maximum(x, y),
     "matmul": lambda m, x, y: m.matmul(x, m.transpose(y)),
     "tensordot": lambda m, x, y: m.tensordot(x, y, axes=2),
+    "dot": lambda m, x, y: m.dot(x, m.transpose(y)),
+    "cumsum": lambda m, x, y: m.cumsum(x, axis=1),
+    "norm": lambda m, x, y: m.linalg.norm(x),
+    "inv": lambda m, x, y: m.linalg.inv(m.matmul(x, m.transpose(x)) + 3 * m.eye(2)),
+    "tan": lambda m, x, y: m.tan(x * 0.3),
 }
 
 
@@ -61,3 +67,44 @@ def test_ufunc_writing_into_an_ndarray_computes_on_values():
     a = np.ones(2)
     a -= 0.5 * x
     np.testing.assert_allclose(a, [0.5, 0.0])
+
+
+# ---- PyTorch habits: dim/keepdim and PyTorch's method names (issue 15) ------------------------
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var", "std", "prod", "logsumexp",
+                                  "softmax", "log_softmax", "cumsum", "argmax", "flip",
+                                  "squeeze", "expand_dims"])
+def test_dim_and_keepdim_are_aliases_of_axis_and_keepdims(name):
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((2, 1, 3))
+    fn = getattr(ag, name)
+    kw_np, kw_pt = {"axis": 1}, {"dim": 1}
+    if name in ("sum", "mean", "max", "min", "var", "std", "prod", "logsumexp"):
+        kw_np["keepdims"], kw_pt["keepdim"] = True, True
+    a, b = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+    ya, yb = fn(a, **kw_np), fn(b, **kw_pt)
+    np.testing.assert_array_equal(ya.data, yb.data)
+    if ya.requires_grad:
+        ya.sum().backward()
+        yb.sum().backward()
+        np.testing.assert_array_equal(a.grad.data, b.grad.data)
+    with pytest.raises(TypeError, match=f"{name}: got both axis= and its alias dim="):
+        fn(a, axis=1, dim=1)
+
+
+def test_pytorch_method_names():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x.unsqueeze(0).shape == (1, 2, 3) and x.numel() == 6 and x.t().shape == (3, 2)
+    c = x.clone()
+    assert c is not x and not np.shares_memory(c.data, x.data) and c.requires_grad
+    assert x.float().dtype == np.float32 and x.float().double().dtype == np.float64
+    m = x.masked_fill(x.data > 2, 0.0)
+    np.testing.assert_array_equal(m.data, [[0, 1, 2], [0, 0, 0]])
+    m.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 1, 1], [0, 0, 0]])
+    y = ag.cat([x, x], dim=1)
+    assert y.shape == (2, 6)
+    with pytest.raises(ValueError, match="t: expects a tensor of at most 2 axes"):
+        Tensor(np.zeros((2, 2, 2))).t()
+    z = Tensor([1.0, 2.0])
+    z.zero_()
+    assert z.tolist() == [0.0, 0.0]
