@@ -11,9 +11,12 @@ import numpy as np
 import autograd as ag
 
 from . import functional as F
-from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, BatchNorm1d, Dropout, Embedding, Identity,
-                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
-                     Softplus, Tanh)
+from . import spatial
+from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                     AvgPool1d, AvgPool2d, BatchNorm1d, Conv1d, Conv2d, Conv3d, Dropout,
+                     Embedding, Flatten, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax,
+                     MaxPool1d, MaxPool2d, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh,
+                     Unflatten)
 from .module import Module, Sequential
 
 __all__ = ["CONVERTERS", "DEFAULT_OPSET", "converter_for", "export_onnx"]
@@ -171,6 +174,96 @@ def _flatten(m, g, x):
     return g.node("Reshape", [x, g.ints([0] * start + [-1] + kept)])
 
 
+def _unflatten(m, g, x):
+    shape = g.shape(x)
+    dim = m.dim % len(shape)
+    # axes before dim keep their size (0: copied, so a batch axis stays dynamic)
+    return g.node("Reshape", [x, g.ints([0] * dim + list(m.unflattened_size)
+                                        + list(shape[dim + 1:]))])
+
+
+def _batched(m, g, x, d):
+    if len(g.shape(x)) != d + 2:
+        raise NotImplementedError(f"export_onnx: {type(m).__name__} exports batched input only "
+                                  f"(N, C, {spatial.axes_names(d)}); got shape {g.shape(x)}")
+
+
+def _pads(widths):
+    """ONNX's pads attribute: every axis's start, then every axis's end."""
+    return [int(a) for a, _ in widths] + [int(b) for _, b in widths]
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge"}
+
+
+def _conv(m, g, x):
+    d = m._d
+    _batched(m, g, x, d)
+    widths = spatial._conv_padding(m.padding, d, m.kernel_size, m.stride, m.dilation, m._call)
+    if m.padding_mode != "zeros":
+        if m.padding_mode not in _PAD_MODES:
+            raise NotImplementedError(f"export_onnx: {m._call} with padding_mode="
+                                      f"{m.padding_mode!r} has no ONNX converter")
+        x = g.node("Pad", [x, g.ints(_pads(((0, 0), (0, 0)) + widths))],
+                   mode=_PAD_MODES[m.padding_mode])
+        widths = ((0, 0),) * d
+    inputs = [x, g.const(m.weight, "weight")] + ([] if m.bias is None
+                                                 else [g.const(m.bias, "bias")])
+    return g.node("Conv", inputs, kernel_shape=list(m.kernel_size), strides=list(m.stride),
+                  dilations=list(m.dilation), group=int(m.groups), pads=_pads(widths))
+
+
+def _geometry(m, g, x, d, dilation=1):
+    """kernel, stride and dilation as lists, and the (before, after) padding of each spatial
+    axis, ceil_mode's extra included (as nn.spatial computes them)."""
+    _batched(m, g, x, d)
+    _, _, kernel, stride, dilation, widths = spatial._pool_geometry(
+        g.values[x], d, m.kernel_size, m.stride, m.padding, dilation, m.ceil_mode,
+        type(m).__name__)
+    return list(kernel), list(stride), list(dilation), widths
+
+
+def _max_pool(d):
+    def convert(m, g, x):
+        kernel, stride, dilation, widths = _geometry(m, g, x, d, m.dilation)
+        return g.node("MaxPool", [x], kernel_shape=kernel, strides=stride, dilations=dilation,
+                      pads=_pads(widths))
+    return convert
+
+
+def _avg_pool(d):
+    def convert(m, g, x):
+        kernel, stride, _, widths = _geometry(m, g, x, d)
+        divisor = getattr(m, "divisor_override", None)
+        if divisor is not None:             # every window's sum, over the given divisor
+            y = g.node("AveragePool", [x], kernel_shape=kernel, strides=stride,
+                       pads=_pads(widths), count_include_pad=1)
+            return g.node("Mul", [y, g.const(np.prod(kernel) / divisor)])
+        if m.count_include_pad:             # zeros for the padding, ceil_mode's extra uncounted
+            x = g.node("Pad", [x, g.ints(_pads(((0, 0), (0, 0)) + tuple(
+                (a, a) for a, _ in widths)))], mode="constant")
+            widths = tuple((0, b - a) for a, b in widths)
+        return g.node("AveragePool", [x], kernel_shape=kernel, strides=stride,
+                      pads=_pads(widths), count_include_pad=0)
+    return convert
+
+
+def _adaptive_avg_pool(d):
+    """One averaging matrix per spatial axis, as nn.spatial.adaptive_avg_pool."""
+    def convert(m, g, x):
+        _batched(m, g, x, d)
+        shape, result = g.shape(x), np.shape(m(g.values[x]))
+        for axis in range(2, d + 2):
+            if shape[axis] != result[axis]:
+                perm = list(range(d + 2))
+                perm[axis], perm[-1] = perm[-1], perm[axis]
+                y = g.node("MatMul", [g.node("Transpose", [x], perm=perm),
+                                      g.const(spatial._bins(shape[axis], result[axis]).T)])
+                x = g.node("Transpose", [y], perm=perm)
+        return x
+    return convert
+
+
 def _embedding(m, g, x):
     return g.node("Gather", [g.const(m.weight, "embedding"), x], axis=0)
 
@@ -245,6 +338,17 @@ CONVERTERS = {
     BatchNorm1d: _batch_norm,
     LayerNorm: _layer_norm,
     Embedding: _embedding,
+    Flatten: _flatten,
+    Unflatten: _unflatten,
+    Conv1d: _conv,
+    Conv2d: _conv,
+    Conv3d: _conv,
+    MaxPool1d: _max_pool(1),
+    MaxPool2d: _max_pool(2),
+    AvgPool1d: _avg_pool(1),
+    AvgPool2d: _avg_pool(2),
+    AdaptiveAvgPool1d: _adaptive_avg_pool(1),
+    AdaptiveAvgPool2d: _adaptive_avg_pool(2),
     RNN: _recurrent,
     LSTM: _recurrent,
     GRU: _recurrent,

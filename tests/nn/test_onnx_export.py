@@ -115,6 +115,52 @@ def test_embedding_gathers_rows(tmp_path):
     check("Embedding", model, lambda n: (n, 5), tmp_path, kind="ids")
 
 
+SPATIAL = {
+    "Conv1d-pad": (lambda: nn.Conv1d(3, 4, 3, padding=1), (3, 9)),
+    "Conv1d-groups": (lambda: nn.Conv1d(4, 6, 3, stride=2, groups=2, bias=False), (4, 10)),
+    "Conv2d-same": (lambda: nn.Conv2d(3, 4, 3, padding="same", dilation=2), (3, 8, 7)),
+    "Conv2d-reflect": (lambda: nn.Conv2d(3, 4, (3, 2), padding=(1, 2), padding_mode="reflect"),
+                       (3, 6, 5)),
+    "Conv2d-replicate": (lambda: nn.Conv2d(2, 2, 3, padding=1, padding_mode="replicate"),
+                         (2, 5, 5)),
+    "Conv3d": (lambda: nn.Conv3d(2, 3, 2, stride=(1, 2, 1)), (2, 4, 5, 3)),
+    "MaxPool1d-ceil": (lambda: nn.MaxPool1d(3, 2, ceil_mode=True), (2, 10)),
+    "MaxPool2d-pad-ceil": (lambda: nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 8, 7)),
+    "MaxPool2d-dilation": (lambda: nn.MaxPool2d(2, dilation=2), (2, 7, 7)),
+    "AvgPool1d-pad": (lambda: nn.AvgPool1d(3, 2, padding=1), (2, 9)),
+    "AvgPool2d-pad-ceil": (lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), (2, 8, 7)),
+    "AvgPool2d-exclude-pad": (lambda: nn.AvgPool2d(3, 2, padding=1, ceil_mode=True,
+                                                   count_include_pad=False), (2, 8, 7)),
+    "AvgPool2d-divisor": (lambda: nn.AvgPool2d(2, divisor_override=3), (2, 6, 6)),
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(4), (2, 10)),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d((3, None)), (2, 7, 5)),
+    "AdaptiveAvgPool2d-global": (lambda: nn.AdaptiveAvgPool2d(1), (2, 7, 5)),
+    "Flatten": (lambda: nn.Flatten(), (2, 3, 4)),
+    "Flatten-middle": (lambda: nn.Flatten(1, 2), (2, 3, 4)),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), (6, 4)),
+    "Dropout2d": (lambda: nn.Dropout2d(0.5), (2, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(SPATIAL))
+def test_convolution_pooling_reshaping(name, tmp_path):
+    ag.manual_seed(7)
+    make, shape = SPATIAL[name]
+    check(name, make(), lambda n: (n, *shape), tmp_path)
+
+
+def test_small_cnn(tmp_path):
+    ag.manual_seed(8)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(4, 8, 3), nn.GELU(),
+                          nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 10),
+                          nn.LogSoftmax(axis=-1))
+    model.train()
+    with ag.no_grad():
+        model(ag.randn(16, 1, 10, 10) * 2 + 1)          # running statistics away from 0, 1
+    check("CNN", model, lambda n: (n, 1, 10, 10), tmp_path)
+
+
 RECURRENT = {
     "RNN-tanh": lambda **kw: nn.RNN(3, 5, **kw),
     "RNN-relu": lambda **kw: nn.RNN(3, 5, nonlinearity="relu", **kw),
@@ -174,6 +220,11 @@ def test_unsupported_layer_is_named(tmp_path):
     with pytest.raises(NotImplementedError, match="MLP uses the activation 'square'"):
         nn.export_onnx(nn.MLP(3, [4, 1], activation=ag.square), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match="padding_mode='circular'"):
+        nn.export_onnx(nn.Conv1d(2, 2, 3, padding=1, padding_mode="circular"),
+                       np.zeros((2, 2, 5)), tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match=r"MaxPool2d exports batched input only"):
+        nn.export_onnx(nn.MaxPool2d(2), np.zeros((2, 4, 4)), tmp_path / "m.onnx")
     with pytest.raises(NotImplementedError, match="track_running_stats=False"):
         nn.export_onnx(nn.BatchNorm1d(3, track_running_stats=False), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
