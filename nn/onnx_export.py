@@ -14,9 +14,12 @@ from . import functional as F
 from . import spatial
 from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
                      AvgPool1d, AvgPool2d, BatchNorm1d, Conv1d, Conv2d, Conv3d, Dropout,
-                     Embedding, Flatten, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax,
-                     MaxPool1d, MaxPool2d, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh,
-                     Unflatten)
+                     Embedding, Flatten, Identity, LayerNorm, LearnedPositionalEncoding,
+                     LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MultiheadAttention,
+                     ReLU, Sigmoid, SiLU, SinusoidalPositionalEncoding, Softmax, Softplus, Tanh,
+                     TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                     TransformerEncoderLayer, Unflatten)
+from .layers.attention import _positions
 from .module import Module, Sequential
 
 __all__ = ["CONVERTERS", "DEFAULT_OPSET", "converter_for", "export_onnx"]
@@ -27,8 +30,8 @@ DEFAULT_OPSET = 17                      # LayerNormalization is an opset-17 oper
 class _Graph:
     """The nodes and initializers being written, and the traced value of every named output."""
 
-    def __init__(self, onnx, dtype):
-        self.onnx, self.dtype = onnx, np.dtype(dtype)
+    def __init__(self, onnx, dtype, opset):
+        self.onnx, self.dtype, self.opset = onnx, np.dtype(dtype), opset
         self.nodes, self.initializers, self.values = [], [], {}
         self._count = 0
 
@@ -58,13 +61,22 @@ class _Graph:
                                                      name=self.fresh(op), **attrs))
         return outputs[0] if n_out == 1 else outputs
 
-    def convert(self, module, x):
-        """Convert one module applied to x, recording the traced values of its outputs."""
+    def traced(self, name, value):
+        """name, after recording the value it has in the traced run."""
+        self.values[name] = value
+        return name
+
+    def add(self, a, b):
+        return self.traced(self.node("Add", [a, b]), self.values[a] + self.values[b])
+
+    def convert(self, module, *xs):
+        """Convert one module applied to inputs xs, recording the traced values of its
+        outputs."""
         converter = converter_for(module)
-        value = module(self.values[x])
-        out = converter(module, self, x)
+        value = module(*(self.values[x] for x in xs))
+        out = converter(module, self, *xs)
         for name, v in zip(_flat(out), _flat(value)):
-            self.values[name] = v
+            self.traced(name, v)
         return out
 
 
@@ -138,9 +150,7 @@ def _mlp(m, g, x):
     for i, layer in enumerate(m.layers):
         x = g.convert(layer, x)
         fn = m.activation if i < len(m.layers) - 1 else m.output_activation
-        y = _activation(fn, "MLP")(g, x)
-        g.values[y] = fn(g.values[x])
-        x = y
+        x = g.traced(_activation(fn, "MLP")(g, x), fn(g.values[x]))
     return x
 
 
@@ -312,6 +322,72 @@ def _recurrent(m, g, x):
     return (output, h_n) if m.mode == "LSTM" else (output, h_n[0])
 
 
+def _attention(m, g, query, key, value):
+    """MultiheadAttention without masks: (output, weights averaged over heads)."""
+    if len(g.shape(query)) != 3:
+        raise NotImplementedError(f"export_onnx: {m._label()} exports batched input only; got "
+                                  f"query of shape {g.shape(query)}")
+    E, H, d = m.embed_dim, m.num_heads, m.head_dim
+    L, S = g.shape(query)[int(m.batch_first)], g.shape(key)[int(m.batch_first)]
+    b = np.zeros(3 * E) if m.in_proj_bias is None else m.in_proj_bias.data
+    w = [m.in_proj_weight.data[i * E:(i + 1) * E] for i in range(3)] if m._same_dims else \
+        [m.q_proj_weight.data, m.k_proj_weight.data, m.v_proj_weight.data]
+
+    def heads(x, i):            # (L, N, E) projection -> (N·H, L, d), as PyTorch's view
+        if m.batch_first:
+            x = g.node("Transpose", [x], perm=[1, 0, 2])
+        x = g.node("Add", [g.node("MatMul", [x, g.const(w[i].T, "weight")]),
+                           g.const(b[i * E:(i + 1) * E], "bias")])
+        return g.node("Transpose", [g.node("Reshape", [x, g.ints([0, -1, d])])],
+                      perm=[1, 0, 2])
+
+    q = g.node("Mul", [heads(query, 0), g.const(1 / np.sqrt(d))])
+    scores = g.node("MatMul", [q, g.node("Transpose", [heads(key, 1)], perm=[0, 2, 1])])
+    weights = g.node("Softmax", [scores], axis=-1)
+    out = g.node("MatMul", [weights, heads(value, 2)])                     # (N·H, L, d)
+    out = g.node("Reshape", [g.node("Transpose", [out], perm=[1, 0, 2]), g.ints([0, -1, E])])
+    out = _linear(m.out_proj, g, out)
+    if m.batch_first:
+        out = g.node("Transpose", [out], perm=[1, 0, 2])
+    per_head = g.node("Reshape", [weights, g.ints([-1, H, L, S])])
+    if g.opset >= 18:
+        mean = g.node("ReduceMean", [per_head, g.ints([1])], keepdims=0)
+    else:
+        mean = g.node("ReduceMean", [per_head], axes=[1], keepdims=0)
+    return out, mean
+
+
+def _transformer_layer(m, g, x, memory=None):
+    """Post-norm x = norm(x + f(x)) or, with norm_first, x + f(norm(x)), for the self-attention,
+    the attention over memory (decoder layers) and the feed-forward network; no masks."""
+    act = _activation(m.activation, type(m).__name__)
+
+    def feed_forward(y):
+        h = g.convert(m.linear1, y)
+        return g.convert(m.linear2, g.traced(act(g, h), m.activation(g.values[h])))
+
+    blocks = [(m.norm1, lambda y: g.convert(m.self_attn, y, y, y)[0])]
+    if memory is not None:
+        blocks.append((m.norm2, lambda y: g.convert(m.multihead_attn, y, memory, memory)[0]))
+    blocks.append((m.norm3 if memory is not None else m.norm2, feed_forward))
+    for norm, block in blocks:
+        x = g.add(x, block(g.convert(norm, x))) if m.norm_first else \
+            g.convert(norm, g.add(x, block(x)))
+    return x
+
+
+def _transformer_stack(m, g, x, *memory):
+    for layer in m.layers:
+        x = g.convert(layer, x, *memory)
+    return x if m.norm is None else g.convert(m.norm, x)
+
+
+def _positional_encoding(table):
+    def convert(m, g, x):
+        return g.node("Add", [x, g.const(_positions(m, g.values[x], getattr(m, table)))])
+    return convert
+
+
 def _elementwise(fn, *params):
     """A converter for a module wrapping activation fn, called with the module's params."""
     def convert(m, g, x):
@@ -349,6 +425,13 @@ CONVERTERS = {
     AvgPool2d: _avg_pool(2),
     AdaptiveAvgPool1d: _adaptive_avg_pool(1),
     AdaptiveAvgPool2d: _adaptive_avg_pool(2),
+    MultiheadAttention: _attention,
+    TransformerEncoderLayer: _transformer_layer,
+    TransformerDecoderLayer: _transformer_layer,
+    TransformerEncoder: _transformer_stack,
+    TransformerDecoder: _transformer_stack,
+    SinusoidalPositionalEncoding: _positional_encoding("pe"),
+    LearnedPositionalEncoding: _positional_encoding("weight"),
     RNN: _recurrent,
     LSTM: _recurrent,
     GRU: _recurrent,
@@ -382,11 +465,33 @@ def _grown(x, axis):
     return np.concatenate([x, np.take(x, [0], axis=axis)], axis=axis)
 
 
+def _as_input(x, dtype):
+    x = np.asarray(getattr(x, "data", x))
+    return x.astype(dtype) if x.dtype.kind == "f" else x.astype(np.int64)
+
+
+def _trace(model, g, inputs, batch_axis, dynamic_batch):
+    """Convert model in eval mode; returns its output names, their traced values and the
+    shapes the outputs take when every input has one more entry along batch_axis."""
+    was_training = model.training
+    model.eval()
+    try:
+        with ag.no_grad():
+            outputs = _flat(g.convert(model, *(g.traced(n, x) for n, x in inputs.items())))
+            values = [np.asarray(getattr(g.values[o], "data", g.values[o])) for o in outputs]
+            grown = _flat(model(*(_grown(x, batch_axis) for x in inputs.values()))) \
+                if dynamic_batch else values
+    finally:
+        model.train(was_training)
+    return outputs, values, [np.shape(v) for v in grown]
+
+
 def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OPSET,
                 batch_axis=0, dtype=np.float32):
-    """Write model (in eval mode) as an ONNX file at `path` traced on example_input; floating
-    inputs and weights are stored as `dtype`. With dynamic_batch, the input's batch_axis (1 for
-    a sequence-first RNN) and the output axes that follow it may take any size. Returns the
+    """Write model (in eval mode) as an ONNX file at `path` traced on example_input (a tuple
+    for several inputs: "input_0", ...; else "input"); floating inputs and weights are stored
+    as `dtype`. With dynamic_batch, the inputs' batch_axis (1 for sequence-first recurrent and
+    attention layers) and the output axes that follow it take any size. Returns the
     onnx.ModelProto."""
     try:
         import onnx
@@ -396,28 +501,18 @@ def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OP
                           "\"chainrule[onnx]\"") from None
     if not isinstance(model, Module):
         raise TypeError(f"export_onnx: expected an nn.Module, got {type(model).__name__}")
-    x = np.asarray(getattr(example_input, "data", example_input))
-    if x.dtype.kind == "f":
-        x = x.astype(dtype)
-    elif x.dtype.kind in "iu":
-        x = x.astype(np.int64)
-    was_training = model.training
-    model.eval()
-    try:
-        with ag.no_grad():
-            g = _Graph(onnx, dtype)
-            g.values["input"] = x
-            outputs = _flat(g.convert(model, "input"))
-            values = [np.asarray(getattr(v, "data", v)) for v in map(g.values.get, outputs)]
-            grown = [np.shape(v) for v in _flat(model(_grown(x, batch_axis)))] if dynamic_batch \
-                else [np.shape(v) for v in values]
-    finally:
-        model.train(was_training)
-    out_names = [f"output_{i}" if len(outputs) > 1 else "output" for i in range(len(outputs))]
+    examples = list(example_input) if isinstance(example_input, (tuple, list)) \
+        else [example_input]
+    names = ["input"] if len(examples) == 1 else [f"input_{i}" for i in range(len(examples))]
+    inputs = {n: _as_input(x, dtype) for n, x in zip(names, examples)}
+    g = _Graph(onnx, dtype, opset)
+    outputs, values, grown = _trace(model, g, inputs, batch_axis, dynamic_batch)
+    out_names = ["output"] if len(outputs) == 1 else [f"output_{i}" for i in range(len(outputs))]
     g.nodes += [onnx.helper.make_node("Identity", [o], [n]) for o, n in zip(outputs, out_names)]
     graph = onnx.helper.make_graph(
         g.nodes, type(model).__name__,
-        [_value_info(onnx, "input", x, {batch_axis} if dynamic_batch else set())],
+        [_value_info(onnx, n, x, {batch_axis} if dynamic_batch else set())
+         for n, x in inputs.items()],
         [_value_info(onnx, n, v.astype(dtype) if v.dtype.kind == "f" else v,
                      {i for i, (a, b) in enumerate(zip(np.shape(v), s)) if a != b})
          for n, v, s in zip(out_names, values, grown)],

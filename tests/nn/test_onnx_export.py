@@ -27,22 +27,29 @@ def _random(shape, rng, kind):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def round_trip(model, shape_for, tmp_path, kind="float", batch_axis=0, seed=0):
+def _inputs(shapes, rng, kind):
+    """One random array per shape (shapes: one shape, or a list of them for several inputs)."""
+    if isinstance(shapes, list):
+        return {f"input_{i}": _random(s, rng, kind) for i, s in enumerate(shapes)}
+    return {"input": _random(shapes, rng, kind)}
+
+
+def round_trip(model, shape_for, tmp_path, kind="float", batch_axis=0, seed=0, opset=17):
     """Export model traced at batch 2, then compare onnxruntime with chainrule at BATCHES;
     returns the largest absolute difference."""
     rng = np.random.default_rng(seed)
     model.float().eval()
     path = tmp_path / "model.onnx"
-    onnx_export.export_onnx(model, _random(shape_for(2), rng, kind), path,
-                            batch_axis=batch_axis)
+    onnx_export.export_onnx(model, tuple(_inputs(shape_for(2), rng, kind).values()), path,
+                            batch_axis=batch_axis, opset=opset)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst = 0.0
     for n in BATCHES:
-        x = _random(shape_for(n), rng, kind)
+        feed = _inputs(shape_for(n), rng, kind)
         with ag.no_grad():
-            want = _flat(model(x))
-        got = session.run(None, {"input": x})
+            want = _flat(model(*feed.values()))
+        got = session.run(None, feed)
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == np.float32
@@ -179,6 +186,52 @@ def test_recurrent_outputs_and_final_states(kind, options, tmp_path):
         check(f"{kind}-batch_first", model, lambda n: (n, 4, 3), tmp_path)
     else:
         check(f"{kind}-{len(options)}", model, lambda n: (4, n, 3), tmp_path, batch_axis=1)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_self_and_cross(batch_first, tmp_path):
+    ag.manual_seed(9)
+    axis = 0 if batch_first else 1
+
+    def shapes(n, length, features):
+        return (n, length, features) if batch_first else (length, n, features)
+    self_attn = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    with ag.no_grad():                          # PyTorch starts the biases at zero
+        self_attn.in_proj_bias.data = np.random.default_rng(2).standard_normal(24)
+    check(f"MultiheadAttention-{batch_first}", self_attn,
+          lambda n: [shapes(n, 5, 8)] * 3, tmp_path, batch_axis=axis)
+    cross = nn.MultiheadAttention(8, 4, kdim=3, vdim=6, bias=False, batch_first=batch_first)
+    check(f"MultiheadAttention-cross-{batch_first}", cross,
+          lambda n: [shapes(n, 5, 8), shapes(n, 7, 3), shapes(n, 7, 6)], tmp_path,
+          batch_axis=axis)
+
+
+@pytest.mark.parametrize("norm_first, activation", [(False, "relu"), (True, "gelu")])
+def test_transformer_encoder_and_decoder(norm_first, activation, tmp_path):
+    ag.manual_seed(10)
+    options = dict(dim_feedforward=16, norm_first=norm_first, activation=activation,
+                   batch_first=True)
+    encoder = nn.Sequential(nn.SinusoidalPositionalEncoding(8, max_len=20, batch_first=True),
+                            nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, **options),
+                                                  2, norm=nn.LayerNorm(8)))
+    check(f"TransformerEncoder-{norm_first}", encoder, lambda n: (n, 6, 8), tmp_path)
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, **options), 2)
+    check(f"TransformerDecoder-{norm_first}", decoder, lambda n: [(n, 4, 8), (n, 6, 8)],
+          tmp_path)
+
+
+@pytest.mark.parametrize("opset", [18, 20])
+def test_newer_opsets(opset, tmp_path):
+    """ReduceMean takes its axes as an input from opset 18."""
+    ag.manual_seed(12)
+    check(f"MultiheadAttention-opset{opset}", nn.MultiheadAttention(4, 2),
+          lambda n: [(3, n, 4)] * 3, tmp_path, batch_axis=1, opset=opset)
+
+
+def test_learned_positions_sequence_first(tmp_path):
+    ag.manual_seed(11)
+    check("LearnedPositionalEncoding", nn.LearnedPositionalEncoding(4, max_len=10),
+          lambda n: (5, n, 4), tmp_path, batch_axis=1)
 
 
 def test_wrong_gate_order_is_caught(tmp_path, monkeypatch):
