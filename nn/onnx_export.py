@@ -1,9 +1,12 @@
 """Export a model to ONNX, one converter per layer class (CONVERTERS), so the file can be served
 by onnxruntime or any other ONNX runtime. Needs the optional extra: pip install "chainrule[onnx]".
 
-A converter is `convert(module, graph, x)` with x the input's ONNX value name; it adds nodes
-(weights as float initializers) and returns the output's name, or a tuple of names for layers
-that return tuples (RNN, LSTM, GRU). `graph.shape(x)` gives the shape x had in the traced run.
+A converter is `convert(module, graph, *inputs)` with the inputs' ONNX value names; it adds
+nodes with `graph.node(op, inputs, **attributes)` (weights as initializers: `graph.const`) and
+returns the output's name, or a tuple of names for layers that return tuples (RNN, LSTM,
+MultiheadAttention). `graph.convert(submodule, *names)` converts a child module;
+`graph.shape(name)` is the shape the value had in the traced run (names made outside
+graph.convert get one with `graph.traced(name, value)`).
 """
 
 import numpy as np
@@ -13,8 +16,8 @@ import autograd as ag
 from . import functional as F
 from . import spatial
 from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
-                     AvgPool1d, AvgPool2d, BatchNorm1d, Conv1d, Conv2d, Conv3d, Dropout,
-                     Embedding, Flatten, Identity, LayerNorm, LearnedPositionalEncoding,
+                     AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Conv3d,
+                     Dropout, Dropout2d, Embedding, Flatten, Identity, LayerNorm, LearnedPositionalEncoding,
                      LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MultiheadAttention,
                      ReLU, Sigmoid, SiLU, SinusoidalPositionalEncoding, Softmax, Softplus, Tanh,
                      TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
@@ -42,11 +45,10 @@ class _Graph:
     def shape(self, name):
         return np.shape(self.values[name])
 
-    def const(self, array, prefix="w", dtype=None):
+    def const(self, array, prefix="w"):
         """An initializer holding `array` (cast to the export dtype unless it is integer)."""
         array = np.asarray(getattr(array, "data", array))
-        if dtype is None:
-            dtype = array.dtype if array.dtype.kind in "iub" else self.dtype
+        dtype = array.dtype if array.dtype.kind in "iub" else self.dtype
         name = self.fresh(prefix)
         self.initializers.append(self.onnx.numpy_helper.from_array(
             np.ascontiguousarray(array, dtype=dtype), name))
@@ -401,6 +403,7 @@ CONVERTERS = {
     MLP: _mlp,
     Identity: _elementwise(F.identity),
     Dropout: _elementwise(F.identity),               # the identity at inference
+    Dropout2d: _elementwise(F.identity),
     ReLU: _elementwise(F.relu),
     Tanh: _elementwise(F.tanh),
     Sigmoid: _elementwise(F.sigmoid),
@@ -412,6 +415,7 @@ CONVERTERS = {
     Softmax: lambda m, g, x: g.node("Softmax", [x], axis=m.axis),
     LogSoftmax: lambda m, g, x: g.node("LogSoftmax", [x], axis=m.axis),
     BatchNorm1d: _batch_norm,
+    BatchNorm2d: _batch_norm,
     LayerNorm: _layer_norm,
     Embedding: _embedding,
     Flatten: _flatten,
@@ -439,10 +443,13 @@ CONVERTERS = {
 
 
 def converter_for(module):
-    """The converter of module's class (or of its nearest base class that has one)."""
+    """The converter of module's class, or of its nearest base class that has one when no
+    class in between overrides forward."""
     for cls in type(module).__mro__:
         if cls in CONVERTERS:
             return CONVERTERS[cls]
+        if "forward" in vars(cls):
+            break
     raise NotImplementedError(
         f"export_onnx: no ONNX converter for {type(module).__name__}; supported layers: "
         f"{', '.join(sorted(c.__name__ for c in CONVERTERS))} (add one with "

@@ -283,6 +283,22 @@ def test_unsupported_layer_is_named(tmp_path):
                        tmp_path / "m.onnx")
 
 
+class Doubled(nn.Linear):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+class Renamed(nn.Linear):
+    """A subclass that keeps Linear's forward: exported as a Linear."""
+
+
+def test_a_subclass_uses_its_base_converter_unless_it_overrides_forward(tmp_path):
+    ag.manual_seed(13)
+    check("Linear-subclass", Renamed(3, 2), lambda n: (n, 3), tmp_path)
+    with pytest.raises(NotImplementedError, match="no ONNX converter for Doubled"):
+        nn.export_onnx(Doubled(3, 2), np.zeros((2, 3)), tmp_path / "m.onnx")
+
+
 def test_a_registered_converter_is_used(tmp_path, monkeypatch):
     monkeypatch.setitem(onnx_export.CONVERTERS, Twice,
                         lambda m, g, x: g.node("Mul", [x, g.const(2.0)]))
