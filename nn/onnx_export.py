@@ -480,7 +480,7 @@ def _as_input(x, dtype):
 def _trace(model, g, inputs, batch_axis, dynamic_batch):
     """Convert model in eval mode; returns its output names, their traced values and the
     shapes the outputs take when every input has one more entry along batch_axis."""
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         with ag.no_grad():
@@ -489,7 +489,8 @@ def _trace(model, g, inputs, batch_axis, dynamic_batch):
             grown = _flat(model(*(_grown(x, batch_axis) for x in inputs.values()))) \
                 if dynamic_batch else values
     finally:
-        model.train(was_training)
+        for m, training in modes:
+            m.training = training
     return outputs, values, [np.shape(v) for v in grown]
 
 

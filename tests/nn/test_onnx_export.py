@@ -251,11 +251,12 @@ def test_batch_axis_is_dynamic_in_the_file(tmp_path):
     assert [d.dim_value for d in fixed.graph.input[0].type.tensor_type.shape.dim] == [2, 3]
 
 
-def test_export_restores_training_mode(tmp_path):
-    model = nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.5))
+def test_export_restores_every_training_mode(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.5), nn.BatchNorm1d(2))
     model.train()
+    model[2].eval()
     nn.export_onnx(model, np.zeros((2, 3)), tmp_path / "m.onnx")
-    assert model.training and model[1].training
+    assert [m.training for m in model.modules()] == [True, True, True, False]
 
 
 class Twice(nn.Module):
