@@ -89,7 +89,7 @@ def _conv_padding(padding, d, kernel, stride, dilation, fname):
 
 def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros",
          fname="conv"):
-    """y = convolve(pad(x), weight) + bias for x (N, C, *spatial), weight (O, C/groups, *k)."""
+    """y = conv(pad(x), weight) + bias for x (N, C, *spatial), weight (O, C/groups, *k)."""
     ws = np.shape(weight)
     d = len(ws) - 2
     x, added = _batched(x, d, fname)
@@ -107,7 +107,7 @@ def conv(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, paddin
     if any(n < 1 for n in window_counts(spatial, kernel, stride, dilation)):
         raise ValueError(f"{fname}: kernel {kernel} (dilation {dilation}) is larger than the "
                          f"padded input {spatial} (input shape {xs})")
-    y = ag.convolve(x, weight, stride=stride, dilation=dilation, groups=groups)
+    y = ag.conv(x, weight, stride=stride, dilation=dilation, groups=groups)
     if bias is not None:
         y = y + ag.reshape(bias, (-1,) + (1,) * d)
     return _unbatched(y, added)

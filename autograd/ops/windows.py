@@ -3,8 +3,8 @@
 `windows(x, kernel)` views the last len(kernel) axes of x as every window a kernel can cover,
 with shape (..., *out, *kernel); `unwindows` adds windows back into an array of x's shape.
 Each is the other's VJP, so anything composed from them (convolution, pooling) can be
-differentiated any number of times. `convolve` is the N-d convolution (cross-correlation, as
-in deep learning) composed from pad, windows and matmul.
+differentiated any number of times. `conv` is the N-d convolution (cross-correlation, as in
+deep learning) composed from pad, windows and matmul; NumPy's 1-d `convolve` is in linalg.py.
 """
 
 import math
@@ -118,24 +118,24 @@ def unwindows(g, shape, kernel, stride=1, dilation=1):
     return _unwindows(g, shape=shape, kernel=kernel, stride=stride, dilation=dilation)
 
 
-def convolve(x, weight, stride=1, padding=0, dilation=1, groups=1):
+def conv(x, weight, stride=1, padding=0, dilation=1, groups=1):
     """N-d cross-correlation y[n, o, p] = Σ_{c,k} w[o, c, k]·x_pad[n, g(o)·C/G + c,
     p·stride + k·dilation], x (N, C, *spatial), weight (O, C/groups, *kernel): windows of the
     zero-padded input times the weights, one matmul per group. padding: int or per axis."""
     xs, ws = np.shape(x), np.shape(weight)
     d = len(ws) - 2
     if d < 1 or len(xs) != d + 2:
-        raise ValueError(f"convolve: expected weight (O, C/groups, *kernel) and input "
+        raise ValueError(f"conv: expected weight (O, C/groups, *kernel) and input "
                          f"(N, C, *spatial) with as many spatial axes; got weight {ws} and "
                          f"input {xs}")
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1 \
             or ws[0] % groups or xs[1] != ws[1] * groups:
-        raise ValueError(f"convolve: input with {xs[1]} channels, weight {ws} and groups="
+        raise ValueError(f"conv: input with {xs[1]} channels, weight {ws} and groups="
                          f"{groups} do not fit (need C = weight.shape[1]·groups and "
                          f"O divisible by groups)")
-    stride = spatial_tuple(stride, d, "stride", "convolve")
-    dilation = spatial_tuple(dilation, d, "dilation", "convolve")
-    padding = spatial_tuple(padding, d, "padding", "convolve", minimum=0)
+    stride = spatial_tuple(stride, d, "stride", "conv")
+    dilation = spatial_tuple(dilation, d, "dilation", "conv")
+    padding = spatial_tuple(padding, d, "padding", "conv", minimum=0)
     if any(padding):
         x = pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
     kernel = tuple(ws[2:])
@@ -154,4 +154,4 @@ def convolve(x, weight, stride=1, padding=0, dilation=1, groups=1):
     return reshape(y, shape=(n, ws[0]) + out)
 
 
-__all__ = ["windows", "unwindows", "convolve"]
+__all__ = ["windows", "unwindows", "conv"]

@@ -54,7 +54,7 @@ def arrays(shape, seed):
 def test_convolve_matches_the_loop(geo, seed):
     xs, ws, stride, padding, dilation, groups = geo
     x, w = arrays(xs, seed), arrays(ws, seed + 1)
-    got = ag.convolve(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    got = ag.conv(x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
     np.testing.assert_allclose(got.data, conv_loops(x, w, stride, padding, dilation, groups),
                                rtol=1e-12, atol=1e-12)
 
@@ -65,7 +65,7 @@ def test_convolve_first_and_second_derivatives(geo, seed):
     x, w = arrays(xs, seed), arrays(ws, seed + 1)
 
     def f(a, b):
-        return ag.convolve(a, b, stride=stride, padding=padding, dilation=dilation,
+        return ag.conv(a, b, stride=stride, padding=padding, dilation=dilation,
                            groups=groups)
     assert gradcheck(f, [x, w])
     assert gradgradcheck(lambda a, b: ag.tanh(f(a, b)), [x, w], seed=seed, fast=True)
@@ -125,7 +125,7 @@ def test_windows_is_a_view_and_float32_stays_float32():
     t = ag.Tensor(x)
     w = ag.windows(t, (2, 2))
     assert w.dtype == np.float32 and np.shares_memory(w.data, t.data)
-    y = ag.convolve(ag.Tensor(x[None]), ag.ones((1, 2, 2, 2), dtype=np.float32))
+    y = ag.conv(ag.Tensor(x[None]), ag.ones((1, 2, 2, 2), dtype=np.float32))
     assert y.dtype == np.float32
 
 
@@ -148,8 +148,8 @@ def test_errors_name_the_op_and_shapes():
         ag.windows(np.zeros((2, 3)), 5)
     with pytest.raises(ValueError, match="windows: stride must be an int >= 1"):
         ag.windows(np.zeros((2, 3)), 2, stride=0)
-    with pytest.raises(ValueError, match=r"convolve: input with 3 channels, weight \(4, 2, 3\)"):
-        ag.convolve(np.zeros((1, 3, 5)), np.zeros((4, 2, 3)))
-    with pytest.raises(ValueError, match=r"convolve: expected weight .* got weight \(4, 3, 3\) "
+    with pytest.raises(ValueError, match=r"conv: input with 3 channels, weight \(4, 2, 3\)"):
+        ag.conv(np.zeros((1, 3, 5)), np.zeros((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"conv: expected weight .* got weight \(4, 3, 3\) "
                                          r"and input \(1, 3\)"):
-        ag.convolve(np.zeros((1, 3)), np.zeros((4, 3, 3)))
+        ag.conv(np.zeros((1, 3)), np.zeros((4, 3, 3)))
