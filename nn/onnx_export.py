@@ -9,6 +9,8 @@ MultiheadAttention). `graph.convert(submodule, *names)` converts a child module;
 graph.convert get one with `graph.traced(name, value)`).
 """
 
+import itertools
+
 import numpy as np
 
 import autograd as ag
@@ -33,9 +35,12 @@ DEFAULT_OPSET = 17                      # LayerNormalization is an opset-17 oper
 class _Graph:
     """The nodes and initializers being written, and the traced value of every named output."""
 
-    def __init__(self, onnx, dtype, opset):
+    def __init__(self, onnx, dtype, opset, dynamic):
         self.onnx, self.dtype, self.opset = onnx, np.dtype(dtype), opset
+        self.dynamic = dynamic          # the names of the dynamic axes ("batch", "sequence")
         self.nodes, self.initializers, self.values = [], [], {}
+        self.owners = []                # (node or initializer, the module that wrote it)
+        self._converting = ["export_onnx"]
         self._count = 0
 
     def fresh(self, prefix):
@@ -52,6 +57,7 @@ class _Graph:
         name = self.fresh(prefix)
         self.initializers.append(self.onnx.numpy_helper.from_array(
             np.ascontiguousarray(array, dtype=dtype), name))
+        self.owners.append((self.initializers[-1], self._converting[-1]))
         return name
 
     def ints(self, values):
@@ -61,6 +67,7 @@ class _Graph:
         outputs = [self.fresh(op.lower()) for _ in range(n_out)]
         self.nodes.append(self.onnx.helper.make_node(op, list(inputs), outputs,
                                                      name=self.fresh(op), **attrs))
+        self.owners.append((self.nodes[-1], self._converting[-1]))
         return outputs[0] if n_out == 1 else outputs
 
     def traced(self, name, value):
@@ -76,7 +83,9 @@ class _Graph:
         outputs."""
         converter = converter_for(module)
         value = module(*(self.values[x] for x in xs))
+        self._converting.append(type(module).__name__)
         out = converter(module, self, *xs)
+        self._converting.pop()
         for name, v in zip(_flat(out), _flat(value)):
             self.traced(name, v)
         return out
@@ -330,7 +339,6 @@ def _attention(m, g, query, key, value):
         raise NotImplementedError(f"export_onnx: {m._label()} exports batched input only; got "
                                   f"query of shape {g.shape(query)}")
     E, H, d = m.embed_dim, m.num_heads, m.head_dim
-    L, S = g.shape(query)[int(m.batch_first)], g.shape(key)[int(m.batch_first)]
     b = np.zeros(3 * E) if m.in_proj_bias is None else m.in_proj_bias.data
     w = [m.in_proj_weight.data[i * E:(i + 1) * E] for i in range(3)] if m._same_dims else \
         [m.q_proj_weight.data, m.k_proj_weight.data, m.v_proj_weight.data]
@@ -351,7 +359,9 @@ def _attention(m, g, query, key, value):
     out = _linear(m.out_proj, g, out)
     if m.batch_first:
         out = g.node("Transpose", [out], perm=[1, 0, 2])
-    per_head = g.node("Reshape", [weights, g.ints([-1, H, L, S])])
+    lengths = g.node("Slice", [g.node("Shape", [weights]), g.ints([1]), g.ints([3])])  # L, S
+    per_head = g.node("Reshape", [weights, g.node("Concat", [g.ints([-1, H]), lengths],
+                                                  axis=0)])
     if g.opset >= 18:
         mean = g.node("ReduceMean", [per_head, g.ints([1])], keepdims=0)
     else:
@@ -385,8 +395,16 @@ def _transformer_stack(m, g, x, *memory):
 
 
 def _positional_encoding(table):
+    """x + the table's first T rows, T read from x at run time (so T may vary)."""
     def convert(m, g, x):
-        return g.node("Add", [x, g.const(_positions(m, g.values[x], getattr(m, table)))])
+        traced = _positions(m, g.values[x], getattr(m, table))         # checks x's shape
+        kept = getattr(m, table)[:m.max_len if "sequence" in g.dynamic else len(traced)]
+        axis = int(m.batch_first and len(g.shape(x)) == 3)
+        T = g.node("Slice", [g.node("Shape", [x]), g.ints([axis]), g.ints([axis + 1])])
+        rows = g.node("Slice", [g.const(kept, "positions"), g.ints([0]), T])
+        if np.ndim(traced) == 3:
+            rows = g.node("Unsqueeze", [rows, g.ints([1])])
+        return g.node("Add", [x, rows])
     return convert
 
 
@@ -460,15 +478,15 @@ def _elem_type(onnx, dtype):
     return onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
-def _value_info(onnx, name, value, batch_dims):
-    shape = ["batch" if i in batch_dims else n for i, n in enumerate(np.shape(value))]
+def _value_info(onnx, name, value, dims):
+    """A graph input's or output's type and shape, the axes in dims named (dynamic)."""
+    shape = [dims.get(i, n) for i, n in enumerate(np.shape(value))]
     return onnx.helper.make_tensor_value_info(name, _elem_type(onnx, np.asarray(value).dtype),
                                               shape)
 
 
 def _grown(x, axis):
-    """x with one more entry along axis (its first repeated): to find the outputs' batch axes."""
-    x = np.asarray(x)
+    """x with one more entry along axis (its first repeated)."""
     return np.concatenate([x, np.take(x, [0], axis=axis)], axis=axis)
 
 
@@ -477,30 +495,39 @@ def _as_input(x, dtype):
     return x.astype(dtype) if x.dtype.kind == "f" else x.astype(np.int64)
 
 
-def _trace(model, g, inputs, batch_axis, dynamic_batch):
-    """Convert model in eval mode; returns its output names, their traced values and the
-    shapes the outputs take when every input has one more entry along batch_axis."""
+def _trace(onnx, model, inputs, dtype, opset, dynamic):
+    """The graph of model converted in eval mode on inputs, its output names and values."""
+    g = _Graph(onnx, dtype, opset, dynamic)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         with ag.no_grad():
             outputs = _flat(g.convert(model, *(g.traced(n, x) for n, x in inputs.items())))
-            values = [np.asarray(getattr(g.values[o], "data", g.values[o])) for o in outputs]
-            grown = _flat(model(*(_grown(x, batch_axis) for x in inputs.values()))) \
-                if dynamic_batch else values
     finally:
         for m, training in modes:
             m.training = training
-    return outputs, values, [np.shape(v) for v in grown]
+    return g, outputs, [np.asarray(getattr(g.values[o], "data", g.values[o])) for o in outputs]
+
+
+def _check_independent(g, other, axis, label):
+    """Raise unless graphs g and other, traced at two lengths of input axis `axis`, are the
+    same: a graph that depends on the length cannot take any length."""
+    for mine, theirs in itertools.zip_longest(g.owners, other.owners, fillvalue=(None, None)):
+        if mine[0] is None or theirs[0] is None or \
+                mine[0].SerializeToString() != theirs[0].SerializeToString():
+            raise NotImplementedError(
+                f"export_onnx: {mine[1] or theirs[1]}'s ONNX nodes depend on the length of input "
+                f"axis {axis}, so that axis cannot be dynamic ({label}); export with a fixed "
+                "length")
 
 
 def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OPSET,
-                batch_axis=0, dtype=np.float32):
+                batch_axis=0, sequence_axis=None, dtype=np.float32):
     """Write model (in eval mode) as an ONNX file at `path` traced on example_input (a tuple
     for several inputs: "input_0", ...; else "input"); floating inputs and weights are stored
-    as `dtype`. With dynamic_batch, the inputs' batch_axis (1 for sequence-first recurrent and
-    attention layers) and the output axes that follow it take any size. Returns the
-    onnx.ModelProto."""
+    as `dtype`. The inputs' batch_axis (with dynamic_batch; 1 for sequence-first recurrent and
+    attention layers) and sequence_axis (if given) take any size, and the output axes that
+    follow them. Returns the onnx.ModelProto."""
     try:
         import onnx
         import onnx.numpy_helper  # noqa: F401
@@ -509,21 +536,29 @@ def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OP
                           "\"chainrule[onnx]\"") from None
     if not isinstance(model, Module):
         raise TypeError(f"export_onnx: expected an nn.Module, got {type(model).__name__}")
+    dynamic = ({batch_axis: "batch"} if dynamic_batch else {}) | \
+        ({} if sequence_axis is None else {sequence_axis: "sequence"})
+    if dynamic_batch and sequence_axis == batch_axis:
+        raise ValueError(f"export_onnx: sequence_axis and batch_axis are both {batch_axis}")
     examples = list(example_input) if isinstance(example_input, (tuple, list)) \
         else [example_input]
     names = ["input"] if len(examples) == 1 else [f"input_{i}" for i in range(len(examples))]
     inputs = {n: _as_input(x, dtype) for n, x in zip(names, examples)}
-    g = _Graph(onnx, dtype, opset)
-    outputs, values, grown = _trace(model, g, inputs, batch_axis, dynamic_batch)
+    g, outputs, values = _trace(onnx, model, inputs, dtype, opset, set(dynamic.values()))
+    out_dims = [{} for _ in outputs]
+    for axis, label in dynamic.items():
+        grown = {n: _grown(x, axis) for n, x in inputs.items()}
+        other, _, other_values = _trace(onnx, model, grown, dtype, opset, set(dynamic.values()))
+        _check_independent(g, other, axis, label)
+        for dims, v, w in zip(out_dims, values, other_values):
+            dims.update({i: label for i, (a, b) in enumerate(zip(v.shape, w.shape)) if a != b})
     out_names = ["output"] if len(outputs) == 1 else [f"output_{i}" for i in range(len(outputs))]
     g.nodes += [onnx.helper.make_node("Identity", [o], [n]) for o, n in zip(outputs, out_names)]
     graph = onnx.helper.make_graph(
         g.nodes, type(model).__name__,
-        [_value_info(onnx, n, x, {batch_axis} if dynamic_batch else set())
-         for n, x in inputs.items()],
-        [_value_info(onnx, n, v.astype(dtype) if v.dtype.kind == "f" else v,
-                     {i for i, (a, b) in enumerate(zip(np.shape(v), s)) if a != b})
-         for n, v, s in zip(out_names, values, grown)],
+        [_value_info(onnx, n, x, dynamic) for n, x in inputs.items()],
+        [_value_info(onnx, n, v.astype(dtype) if v.dtype.kind == "f" else v, dims)
+         for n, v, dims in zip(out_names, values, out_dims)],
         initializer=g.initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     proto = onnx.helper.make_model(graph, opset_imports=[opset_id], producer_name="chainrule")

@@ -34,19 +34,20 @@ def _inputs(shapes, rng, kind):
     return {"input": _random(shapes, rng, kind)}
 
 
-def round_trip(model, shape_for, tmp_path, kind="float", batch_axis=0, seed=0, opset=17):
-    """Export model traced at batch 2, then compare onnxruntime with chainrule at BATCHES;
-    returns the largest absolute difference."""
+def round_trip(model, shape_for, tmp_path, kind="float", seed=0, sizes=((1,), (3,), (8,)),
+               trace=(2,), **export_kw):
+    """Export model traced at shape_for(*trace), then compare onnxruntime with chainrule at
+    shape_for(*size) for each size; returns the largest absolute difference."""
     rng = np.random.default_rng(seed)
     model.float().eval()
     path = tmp_path / "model.onnx"
-    onnx_export.export_onnx(model, tuple(_inputs(shape_for(2), rng, kind).values()), path,
-                            batch_axis=batch_axis, opset=opset)
+    onnx_export.export_onnx(model, tuple(_inputs(shape_for(*trace), rng, kind).values()), path,
+                            **export_kw)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst = 0.0
-    for n in BATCHES:
-        feed = _inputs(shape_for(n), rng, kind)
+    for size in sizes:
+        feed = _inputs(shape_for(*size), rng, kind)
         with ag.no_grad():
             want = _flat(model(*feed.values()))
         got = session.run(None, feed)
@@ -234,6 +235,39 @@ def test_learned_positions_sequence_first(tmp_path):
           lambda n: (5, n, 4), tmp_path, batch_axis=1)
 
 
+LENGTHS = dict(sizes=[(1, 3), (3, 7), (8, 5)], trace=(2, 4))
+
+
+@pytest.mark.parametrize("kind", list(RECURRENT))
+def test_recurrent_with_any_sequence_length(kind, tmp_path):
+    ag.manual_seed(14)
+    check(f"{kind}-dynamic-length", RECURRENT[kind](num_layers=2, bidirectional=True),
+          lambda n, t: (t, n, 3), tmp_path, batch_axis=1, sequence_axis=0, **LENGTHS)
+
+
+def test_transformer_with_any_sequence_length(tmp_path):
+    ag.manual_seed(15)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    model = nn.Sequential(nn.Linear(3, 8), nn.SinusoidalPositionalEncoding(8, batch_first=True),
+                          nn.TransformerEncoder(layer, 2), nn.Linear(8, 2))
+    check("Transformer-dynamic-length", model, lambda n, t: (n, t, 3), tmp_path,
+          sequence_axis=1, **LENGTHS)
+    proto = onnx.load(str(tmp_path / "model.onnx"))
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in (proto.graph.input[0], proto.graph.output[0])]
+    assert dims == [["batch", "sequence", 3], ["batch", "sequence", 2]]
+
+
+def test_a_length_baked_into_the_graph_is_named(tmp_path):
+    model = nn.Sequential(nn.Conv1d(2, 2, 3), nn.AdaptiveAvgPool1d(4))
+    with pytest.raises(NotImplementedError, match="AdaptiveAvgPool1d's ONNX nodes depend on the "
+                                                  "length of input axis 2"):
+        nn.export_onnx(model, np.zeros((2, 2, 9)), tmp_path / "m.onnx", sequence_axis=2)
+    nn.export_onnx(model, np.zeros((2, 2, 9)), tmp_path / "m.onnx")        # a fixed length
+    with pytest.raises(ValueError, match="sequence_axis and batch_axis are both 0"):
+        nn.export_onnx(model, np.zeros((2, 2, 9)), tmp_path / "m.onnx", sequence_axis=0)
+
+
 def test_wrong_gate_order_is_caught(tmp_path, monkeypatch):
     """Negative control: PyTorch's LSTM gate order fed to ONNX unchanged gives other outputs."""
     monkeypatch.setitem(onnx_export._GATE_ORDER, "LSTM", [0, 1, 2, 3])
@@ -305,3 +339,16 @@ def test_a_registered_converter_is_used(tmp_path, monkeypatch):
                         lambda m, g, x: g.node("Mul", [x, g.const(2.0)]))
     assert round_trip(nn.Sequential(nn.Linear(3, 3), Twice()), lambda n: (n, 3),
                       tmp_path) <= 1e-5
+
+
+def test_a_converter_that_fixes_the_batch_size_is_caught(tmp_path, monkeypatch):
+    """Negative control for the dynamic axes: a Reshape to the traced shape cannot serve any
+    batch size, and export says which layer wrote it."""
+    monkeypatch.setitem(onnx_export.CONVERTERS, Twice, lambda m, g, x: g.node(
+        "Reshape", [g.node("Mul", [x, g.const(2.0)]), g.ints(list(g.shape(x)))]))
+    with pytest.raises(NotImplementedError, match=r"Twice's ONNX nodes depend on the length of "
+                                                  r"input axis 0, .*\(batch\)"):
+        nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
+                       tmp_path / "m.onnx")
+    nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
+                   tmp_path / "m.onnx", dynamic_batch=False)
