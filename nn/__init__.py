@@ -23,6 +23,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, Hu
 from .module import Module, ModuleList, Parameter, Sequential
 from .utils import clip_grad_norm_, clip_grad_value_
 from .serialization import FileFormatError, load, save
+from .onnx_export import export_onnx
 from .train import EarlyStopping, History, fit
 from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncoding, LSTMCell,
                      MultiheadAttention, RNNCell, SiLU, SinusoidalPositionalEncoding,
@@ -31,3 +32,9 @@ from .layers import (GRU, LSTM, RNN, Embedding, GRUCell, LearnedPositionalEncodi
 from .summary import summary
 from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm2d,
                      Conv1d, Conv2d, Conv3d, Dropout2d, Flatten, MaxPool1d, MaxPool2d, Unflatten)
+
+__all__ = ["data", "functional", "init", "optim", "schedulers", "utils", "DataLoader", "Module",
+           "ModuleList", "Parameter", "Sequential", "clip_grad_norm_", "clip_grad_value_",
+           "FileFormatError", "load", "save", "EarlyStopping", "History", "fit", "export_onnx"]
+__all__ += ["transforms", "summary"]
+__all__ += layers.__all__ + losses.__all__

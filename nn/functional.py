@@ -16,6 +16,14 @@ import numpy as np
 import autograd as ag
 from autograd import as_array
 
+__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "identity",
+           "leaky_relu", "elu", "gelu", "softplus", "silu", "maxout", "get_activation", "linear",
+           "dropout", "normalized_shape_tuple", "layer_norm", "batch_norm", "mse_loss", "l1_loss",
+           "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
+           "cross_entropy", "hinge_loss", "perceptron_loss", "multi_margin_loss", "l1_penalty",
+           "l2_penalty"]
+
+
 def _dtype(x):
     """The floating dtype results should keep (float32 input stays float32)."""
     dt = as_array(x).dtype

@@ -7,6 +7,9 @@ size_average and reduce, the rest are keyword-only (MSELoss(reduction='sum')).""
 from . import functional as F
 from .module import Module
 
+__all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss",
+           "CrossEntropyLoss", "HingeLoss", "MultiMarginLoss", "PerceptronLoss"]
+
 
 class _Loss(Module):
     def __init__(self, *, reduction="mean"):

@@ -18,6 +18,8 @@ import numpy as np
 from autograd import Tensor, no_grad
 from autograd import as_array
 
+__all__ = ["Parameter", "IncompatibleKeys", "Module", "Sequential", "ModuleList"]
+
 
 class Parameter(Tensor):
     """A leaf Tensor that a Module registers as trainable (requires grad by default)."""

@@ -302,3 +302,4 @@ def dropout2d(input, p=0.5, training=True, generator=None):
 
 __all__ = ["conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "dropout2d", "pad_spatial"]
+__all__ += ["conv", "max_pool", "avg_pool", "adaptive_avg_pool", "axes_names"]

@@ -6,6 +6,8 @@ import numpy as np
 
 import autograd as ag
 
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
 
 def _with_grads(parameters):
     if isinstance(parameters, ag.Tensor):

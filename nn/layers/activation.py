@@ -3,6 +3,9 @@
 from .. import functional as F
 from ..module import Module
 
+__all__ = ["Identity", "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus",
+           "Softmax", "LogSoftmax", "Maxout"]
+
 
 class _Elementwise(Module):
     fn = staticmethod(F.identity)

@@ -16,6 +16,8 @@ from ..module import Module, Parameter
 from .linear import Linear
 from .normalization import Dropout
 
+__all__ = ["MultiheadAttention", "SinusoidalPositionalEncoding", "LearnedPositionalEncoding"]
+
 
 class MultiheadAttention(Module):
     """softmax(Q_h K_hᵀ/√d + mask) V_h for each of num_heads heads of size d = E/num_heads,

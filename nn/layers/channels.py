@@ -8,6 +8,8 @@ from .. import functional as F
 from .. import spatial
 from .normalization import BatchNorm1d, Dropout
 
+__all__ = ["BatchNorm2d", "Dropout2d"]
+
 
 class BatchNorm2d(BatchNorm1d):
     """Per-channel normalisation of (N, C, H, W) input over N, H and W, then ·weight + bias;

@@ -11,6 +11,8 @@ from autograd.ops.windows import spatial_tuple
 from .. import init, spatial
 from ..module import Module, Parameter
 
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+
 
 class _ConvNd(Module):
     """y = conv(x, weight) + bias with weight (out_channels, in_channels/groups, *kernel_size).

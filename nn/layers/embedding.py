@@ -8,6 +8,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
+__all__ = ["Embedding"]
+
 
 class Embedding(Module):
     """y = weight[ids] with weight of shape (num_embeddings, embedding_dim) ~ N(0, 1) as

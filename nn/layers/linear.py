@@ -10,6 +10,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module, ModuleList, Parameter
 
+__all__ = ["Linear", "MLP"]
+
 
 class Linear(Module):
     """y = x Wᵀ + b with W of shape (out_features, in_features), as PyTorch. Default init as

@@ -11,6 +11,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
+__all__ = ["Dropout", "BatchNorm1d", "LayerNorm"]
+
 
 class Dropout(Module):
     """Inverted dropout with probability p while training; the identity in eval()."""

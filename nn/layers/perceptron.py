@@ -12,6 +12,8 @@ import autograd as ag
 
 from ..module import Module, Parameter
 
+__all__ = ["Perceptron"]
+
 
 class Perceptron(Module):
     """A linear threshold unit: forward gives the score w·x + b, predict the label ±1."""

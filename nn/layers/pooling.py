@@ -3,6 +3,9 @@
 from .. import spatial
 from ..module import Module
 
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d"]
+
 
 class _MaxPoolNd(Module):
     _fn = None

@@ -19,6 +19,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 
+__all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
+
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 

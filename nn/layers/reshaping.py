@@ -8,6 +8,8 @@ import autograd as ag
 
 from ..module import Module
 
+__all__ = ["Flatten", "Unflatten"]
+
 
 class Flatten(Module):
     """Axes start_dim..end_dim merged into one; by default all but the batch axis."""

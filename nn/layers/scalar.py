@@ -16,6 +16,8 @@ import autograd as ag
 from .. import functional as F
 from ..module import Module, ModuleList, Parameter
 
+__all__ = ["Neuron", "Layer", "ScalarMLP"]
+
 
 class Neuron(Module):
     """act(Σ wᵢxᵢ + b) with each wᵢ and b a 0-d Parameter."""

@@ -13,6 +13,9 @@ from .attention import MultiheadAttention
 from .linear import Linear
 from .normalization import Dropout, LayerNorm
 
+__all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
+           "TransformerDecoder"]
+
 
 def _activation(activation, owner):
     if activation in ("relu", "gelu"):
