@@ -25,6 +25,7 @@ class _Modes(threading.local):
     arrays = False      # VJPs run on ndarrays; primitives called on arrays return arrays
     anomaly = False     # NaN/inf in any forward or backward result raises AnomalyError
     state = RECORDING
+    scope = ()          # the names of the composites and modules being run, outermost first
 
 
 modes = _Modes()
@@ -105,6 +106,28 @@ class set_grad_enabled(_Switch):
 
     def _recreate_cm(self):
         return _Switch(grad=self.settings["grad"])
+
+
+class scope(contextlib.ContextDecorator):
+    """Context manager / decorator: the ops run inside record `name` as part of their scope
+    (`Tensor.scope`), so a picture can draw them as one box. Composites and nn modules enter
+    one automatically; use it for your own functions. Costs one tuple per call, nothing per op."""
+
+    def __init__(self, name):
+        self.name = str(name)
+        self.saved = []
+
+    def __enter__(self):
+        self.saved.append(modes.scope)
+        modes.scope = modes.scope + (self.name,)
+        return self
+
+    def __exit__(self, *exc):
+        modes.scope = self.saved.pop()
+        return False
+
+    def _recreate_cm(self):
+        return scope(self.name)
 
 
 def is_grad_enabled():

@@ -183,6 +183,7 @@ def _make_apply(prim):
                 parents = tuple(k for k in parents if prim.vjps[k] is not None)
             t.requires_grad = bool(parents)
             t._op, t._inputs, t._kw, t._parents, t._seq = prim, args, kw, parents, _tick()
+            t._scope = modes.scope
         elif state == OTHER:
             _record_other(prim, t, args, kw, parents, arrays)
         else:
@@ -200,6 +201,7 @@ def _record_other(prim, t, args, kw, parents, arrays):
             parents = tuple(k for k in parents if prim.vjps[k] is not None)
         t.requires_grad = bool(parents)
         t._op, t._inputs, t._kw, t._parents, t._seq = prim, args, kw, parents, _tick()
+        t._scope = modes.scope
     else:
         t.requires_grad = False
         t._op = None

@@ -91,9 +91,10 @@ class Tensor:
     # Every op sets the slots; the rarely set attributes live in a per-instance __dict__ made
     # on first use, with the class-level defaults below (a cheaper Tensor per operation).
     # _op, _inputs, _kw: the primitive that made this tensor and its arguments; _parents: the
-    # positions of the inputs that receive a gradient; _seq: the clock tick of its making.
+    # positions of the inputs that receive a gradient; _seq: the clock tick of its making;
+    # _scope: the composites and modules it was made in.
     __slots__ = ("_data", "requires_grad", "_op", "_inputs", "_kw", "_parents", "_seq",
-                 "__dict__", "__weakref__")
+                 "_scope", "__dict__", "__weakref__")
     _grad = None
     name = None
     _version = 0
@@ -135,6 +136,9 @@ class Tensor:
                        doc="True unless the tensor was computed by a recorded operation.")
     retains_grad = property(lambda self: self._retains,
                             doc="True when backward keeps .grad on this non-leaf (retain_grad()).")
+    scope = property(lambda self: getattr(self, "_scope", ()) if self._op is not None else (),
+                     doc="Names of the composites and modules (outermost first) whose code "
+                         "made this tensor, e.g. ('MLP', 'layers.0', 'linear'); () for a leaf.")
     op = property(lambda self: self._op, doc="The primitive that made this tensor, or None.")
     inputs = property(lambda self: self._inputs if self._op is not None else (),
                       doc="The positional inputs of `op`: Tensors, or arrays for constants.")

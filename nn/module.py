@@ -15,8 +15,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from autograd import Tensor, no_grad
-from autograd import as_array
+from autograd import Tensor, as_array, no_grad, scope
 
 __all__ = ["Parameter", "IncompatibleKeys", "Module", "Sequential", "ModuleList"]
 
@@ -50,7 +49,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}: forward() is not defined")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """forward(*args, **kwargs), with the module's path as the scope of the tensors it makes
+        (`Tensor.scope`: 'layers.0' inside an MLP, the class name for the outermost module)."""
+        with scope(self.__dict__.get("_path") or type(self).__name__):
+            return self.forward(*args, **kwargs)
 
     # ---- registration ------------------------------------------------------------------
     def _registries(self):
@@ -314,11 +316,14 @@ def _indent(text):
 
 
 def _prefix_names(module, prefix):
-    """Extend the automatic names of `module`'s parameters and buffers by `prefix.`."""
+    """Extend the automatic names of `module`'s parameters and buffers by `prefix.`, and set the
+    paths of it and its sub-modules (their scope names) relative to the new parent."""
     for kind in ("named_parameters", "named_buffers"):
         for rel, t in getattr(module, kind)():
             if t.name == rel:
                 t.name = prefix + "." + rel
+    for rel, m in module.named_modules():
+        object.__setattr__(m, "_path", prefix + "." + rel if rel else prefix)
 
 
 class Sequential(Module):

@@ -6,8 +6,6 @@ getitem, matmul and reductions, so gradients of any order come from their VJPs.
 Unbatched input (C, *spatial) is accepted as PyTorch does and comes back unbatched.
 """
 
-import math
-
 import numpy as np
 
 import autograd as ag

@@ -3,8 +3,9 @@
 A composite is plain code over autograd functions (softmax, stack, clip, ...). Marked with
 `@composite` it behaves like one op to its caller: an error raised deep inside names the
 function the user called, a result that would be one of its own inputs (clip with no bounds,
-a product over length-1 axes) is a new tensor, as NumPy and PyTorch return, and PyTorch's
-`dim`/`keepdim` are accepted for `axis`/`keepdims`.
+a product over length-1 axes) is a new tensor, as NumPy and PyTorch return, PyTorch's
+`dim`/`keepdim` are accepted for `axis`/`keepdims`, and the tensors it makes record its name in
+their scope (`Tensor.scope`), so pictures can draw it as one box.
 """
 
 import functools
@@ -13,6 +14,7 @@ import re
 
 import numpy as np
 
+from ..grad_mode import modes
 from ..primitive import pytorch_names, primitive, same_type
 from ..tensor import Tensor
 
@@ -44,6 +46,8 @@ def composite(fn=None, *, name=None):
     def call(*args, **kwargs):
         if takes_axis and kwargs:
             kwargs = pytorch_names(kwargs, label)
+        outer = modes.scope
+        modes.scope = outer + (label,)
         try:
             out = fn(*args, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
@@ -51,6 +55,8 @@ def composite(fn=None, *, name=None):
             if msg.startswith(f"{label}:"):
                 raise
             raise same_type(e, f"{label}: " + _PREFIX.sub("", msg, count=1)) from e
+        finally:
+            modes.scope = outer
         if isinstance(out, Tensor):
             for a in args:
                 if out is a:

@@ -96,3 +96,41 @@ def test_a_mode_is_restored_when_an_exception_passes_through():
         with ag.no_grad():
             1 / 0
     assert ag.is_grad_enabled()
+
+
+# ---- scopes: composites and user functions name the tensors they make (issue 14) -----------
+def test_composites_and_user_scopes_are_recorded_outermost_first():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with ag.scope("mine"):
+        y = ag.softmax(x)
+    assert y.scope == ("mine", "softmax")
+    assert (x * 2).scope == () and x.scope == ()            # outside any scope; a leaf
+
+    @ag.scope("double")
+    def double(t):
+        return t * 2
+
+    assert double(x).scope == ("double",) and ag.grad_mode.modes.scope == ()
+
+
+def test_a_scope_is_left_even_when_an_error_passes_through():
+    with pytest.raises(np.exceptions.AxisError):
+        ag.softmax(Tensor([1.0]), axis=3)
+    assert ag.grad_mode.modes.scope == ()
+
+
+def test_scopes_change_no_value_or_gradient():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3, 4))
+    results = []
+    for scoped in (False, True):
+        x = Tensor(data, requires_grad=True)
+        if scoped:
+            with ag.scope("outer"):
+                y = (ag.log_softmax(x, axis=1) * ag.tanh(x)).sum()
+        else:
+            y = (ag.log_softmax(x, axis=1) * ag.tanh(x)).sum()
+        (g,) = ag.grad(y, x)
+        results.append((float(y), g.data))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -255,3 +255,14 @@ def test_register_buffer_refuses_to_be_shadowed_by_a_plain_attribute():
 
     with pytest.raises(KeyError, match="attribute 'stats' already exists"):
         M()
+
+
+def test_modules_record_their_path_as_the_scope_of_what_they_compute():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    y = model(ag.randn(4, 2))
+    assert y.scope == ("Sequential", "2")
+    assert y.inputs[0].scope[:2] == ("Sequential", "2")
+    assert y.inputs[0].inputs[0].scope == ("Sequential", "1")      # the Tanh before it
+    outer = nn.Sequential()
+    outer.add_module("body", model)
+    assert outer(ag.randn(4, 2)).scope == ("Sequential", "body", "body.2")
