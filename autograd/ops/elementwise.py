@@ -354,16 +354,23 @@ def astype(x, dtype):
 
 # ---- comparisons (no gradient: the result is boolean) ----------------------------------------
 
-equal = primitive(np.equal, name="equal")
-not_equal = primitive(np.not_equal, name="not_equal")
-less = primitive(np.less, name="less")
-less_equal = primitive(np.less_equal, name="less_equal")
-greater = primitive(np.greater, name="greater")
-greater_equal = primitive(np.greater_equal, name="greater_equal")
-isnan = primitive(np.isnan, name="isnan")
-isinf = primitive(np.isinf, name="isinf")
-isfinite = primitive(np.isfinite, name="isfinite")
-signbit = primitive(np.signbit, name="signbit")
+def _boolean(ufunc, doc):
+    """A NumPy ufunc with a boolean result as a primitive without VJPs, with a short doc."""
+    op = primitive(ufunc, name=ufunc.__name__)
+    op.__doc__ = doc + " (boolean; no gradient)"
+    return op
+
+
+equal = _boolean(np.equal, "x == y elementwise")
+not_equal = _boolean(np.not_equal, "x != y elementwise")
+less = _boolean(np.less, "x < y elementwise")
+less_equal = _boolean(np.less_equal, "x <= y elementwise")
+greater = _boolean(np.greater, "x > y elementwise")
+greater_equal = _boolean(np.greater_equal, "x >= y elementwise")
+isnan = _boolean(np.isnan, "True where x is NaN")
+isinf = _boolean(np.isinf, "True where x is ±inf")
+isfinite = _boolean(np.isfinite, "True where x is neither NaN nor ±inf")
+signbit = _boolean(np.signbit, "True where the sign bit of x is set (x < 0, -0.0)")
 
 __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "pow", "square", "exp", "log",
            "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "log_sigmoid", "erf",
