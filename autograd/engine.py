@@ -152,13 +152,20 @@ class _Pass:
 
     def nodes(self):
         """Visit the nodes, latest made first, sending each one's cotangent to its parents
-        through its op's VJPs (the hot loop: a scalar graph spends most of backward here)."""
+        through its op's VJPs. Long because it is the hot loop, kept inline: a scalar graph
+        spends most of backward here (a chain goes from node to node without the heap)."""
         heap, grads, pop, push = self.heap, self.grads, heapq.heappop, heapq.heappush
         raw, useful, special, stop, leaves = self.raw, self.useful, self.special, self.stop, \
             self.leaves
         anomaly = modes.anomaly
-        while heap:
-            t = pop(heap)[1]
+        nxt = None          # the next node when it is known without the heap (a chain)
+        while True:
+            if nxt is not None:
+                t, nxt = nxt, None
+            elif heap:
+                t = pop(heap)[1]
+            else:
+                break
             g = grads.pop(id(t))
             if special or t._hooks is not None:
                 g = self.settle(t, g)
@@ -199,9 +206,17 @@ class _Pass:
                 prev = grads.get(key)
                 if prev is None:
                     grads[key] = gx
-                    leaves.append(x) if x._op is None else push(heap, (-x._seq, x))
+                    if x._op is None:
+                        leaves.append(x)
+                    elif nxt is None:
+                        nxt = x
+                    else:
+                        push(heap, (-x._seq, x))
                 else:
                     grads[key] = prev + gx
+            if nxt is not None and heap and heap[0][0] < -nxt._seq:
+                push(heap, (-nxt._seq, nxt))    # a later-made node waits: nxt is not next
+                nxt = None
 
 
 def contribution(t, k, g):
