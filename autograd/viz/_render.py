@@ -8,10 +8,12 @@ is still there (`.source`) and rendering raises GraphvizNotFound, which says how
 Graphviz. In Jupyter a missing renderer shows the DOT text with a warning instead of an error.
 """
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import graphviz
@@ -54,6 +56,78 @@ def render_source(source, format, engine="dot", args=()):
     return proc.stdout
 
 
+PICTURES = ("svg", "png", "pdf")
+
+
+def write_picture(source, path, dpi=150):
+    """Render DOT `source` into the file `path`, its format chosen by the extension (.svg,
+    .png, .pdf), creating its folder; return the path. A PDF falls back to a PNG placed on a
+    page by matplotlib when the renderer (graphviz-pure) has no PDF output."""
+    path = os.fspath(path)
+    fmt = os.path.splitext(path)[1].lstrip(".").lower()
+    if fmt not in PICTURES:
+        raise ValueError(f"save: the file name must end in .svg, .png or .pdf (or .gv/.dot "
+                         f"for the DOT source); got {path!r}")
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    try:
+        data = render_source(source, fmt)
+    except graphviz.CalledProcessError as e:
+        if fmt != "pdf" or b"not recognized" not in (e.stderr or b""):
+            raise
+        return pdf_from_pngs([render_source(source, "png", args=[f"-Gdpi={dpi}"])], path, dpi)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def pdf_from_pngs(pngs, path, dpi=150):
+    """Write one PDF page per PNG (bytes) with matplotlib's PdfPages; return the path."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg", force=False)
+        import matplotlib.image as mpimg
+        import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_pdf import PdfPages
+    except ImportError:
+        raise ImportError("PDF output with graphviz-pure needs matplotlib: pip install "
+                          "matplotlib (or install Graphviz itself)") from None
+    with PdfPages(path, metadata={"CreationDate": None, "ModDate": None}) as pdf:
+        for png in pngs:
+            img = mpimg.imread(io.BytesIO(png), format="png")
+            h, w = img.shape[:2]
+            fig = plt.figure(figsize=(w / dpi, h / dpi), dpi=dpi)
+            fig.figimage(img, resize=False)
+            pdf.savefig(fig, dpi=dpi)
+            plt.close(fig)
+    return path
+
+
+def viewer():
+    """The command that opens a file in this platform's picture viewer, or None (headless)."""
+    if sys.platform == "darwin":
+        return shutil.which("open")
+    if sys.platform.startswith("win"):
+        return "start"
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return shutil.which("xdg-open")
+    return None
+
+
+def open_file(path):
+    """Open `path` with the platform viewer; False when there is none."""
+    program = viewer()
+    if program is None:
+        return False
+    if program == "start":
+        os.startfile(path)      # noqa: S606 - Windows' own way to open a file
+    else:
+        subprocess.Popen([program, path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    return True
+
+
 class Digraph(graphviz.Digraph):
     """A graphviz.Digraph that renders with `renderer()` and, in Jupyter, falls back to its
     DOT text (with a warning) when no renderer is installed."""
@@ -85,6 +159,25 @@ class Digraph(graphviz.Digraph):
         if cleanup:
             os.remove(src_path)
         return out
+
+    def save(self, filename=None, directory=None, *, skip_existing=False):
+        """`save("out/graph.svg")`: render to a picture chosen by the extension (.svg, .png,
+        .pdf), creating the folder; any other name saves the DOT source, as graphviz does."""
+        name = os.fspath(filename) if filename is not None else None
+        if name is not None and os.path.splitext(name)[1].lstrip(".").lower() in PICTURES:
+            return write_picture(self.source, os.path.join(os.fspath(directory or ""), name))
+        return super().save(filename, directory=directory, skip_existing=skip_existing)
+
+    def view(self, filename=None, format="svg"):
+        """Render to `filename` (default: a new temporary .svg) and open it in the platform's
+        viewer; without one (a headless machine) print where the file is. Returns the path."""
+        if filename is None:
+            fd, filename = tempfile.mkstemp(prefix="chainrule-graph-", suffix=f".{format}")
+            os.close(fd)
+        path = write_picture(self.source, filename)
+        if not open_file(path):
+            print(f"view: no picture viewer on this machine; the picture is at {path}")
+        return path
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
