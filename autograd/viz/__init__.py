@@ -32,15 +32,16 @@ import numpy as np
 
 from ._dot import BANDS, FIELDS, Options, build
 from ._graph import Graph, gradient_pass
-from ._render import Digraph, GraphvizNotFound, render_source, renderer
+from ._render import (RENDER_LIMITS, Digraph, DrawingTooBig, GraphvizNotFound, render_source,
+                      renderer)
 from ._steps import Frames, frames_for
 
-__all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "renderer",
-           "render_source", "FIELDS", "BANDS"]
+__all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "DrawingTooBig",
+           "RENDER_LIMITS", "renderer", "render_source", "FIELDS", "BANDS"]
 
 
 def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nodes=500,
-         max_depth=None, grads="auto", derivatives=False, group=False, collapse=False,
+         max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
          color_grad=False, title=None):
     """A graphviz.Digraph of everything `roots` were computed from.
 
@@ -51,7 +52,11 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
     max_elements: tensors with at most this many elements show their numbers; bigger ones
         show shape, dtype, mean and norm.
     max_nodes, max_depth: draw at most this many tensors (nearest the roots first) / only
-        tensors at most this many operations from a root; a note says what was left out.
+        tensors at most this many operations from a root; the output end is kept and a note
+        says what was left out.
+    fold: a chain of this many or more repeats of one op, or of a block of up to 4 ops
+        (each result used only by the next), is drawn as one node such as 'tanh ×700';
+        None draws every op.
     grads: 'auto', 'stored', 'pass' or None (see the module docs).
     derivatives: label each edge of a one-element tensor into an operation with the local
         derivative d out / d in (from the op's own VJP), the factor the chain rule multiplies.
@@ -65,7 +70,7 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
                    color_grad)
-    graph = Graph(roots, max_nodes, max_depth)
+    graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)
 

@@ -131,6 +131,12 @@ def op_label(t, width=24):
     return f"{name}\n{kw}" if kw else name
 
 
+def fold_label(fold):
+    """'tanh ×700', or '(*, +) ×50000' for a repeated block of ops."""
+    ops = [SYMBOLS.get(op, op) for op in fold.ops]
+    return f"{ops[0] if len(ops) == 1 else '(' + ', '.join(ops) + ')'} ×{fold.count}"
+
+
 def modules(graph, opts):
     """{tensor number: module path} for the tensors a module box holds: its named parameters
     and what is computed from them alone (a weight's transpose), the operations that use those
@@ -290,25 +296,26 @@ class _Drawing:
         self.node(i, f"t{i}", attrs)
 
     def operation(self, i, t):
-        """The op that made tensor i, and the edges into it: tensors, constants, what was cut."""
+        """The op that made tensor i (or the fold it ends), and the edges into it: tensors,
+        constants, what was cut."""
         o, shown, edge = f"o{i}", self.shown, self.edge
-        self.node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
-                         "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3",
-                         "margin": "0.04,0.02"})
+        fold = self.graph.folds.get(i)
+        attrs = {"label": fold_label(fold) if fold else op_label(t), "shape": "ellipse",
+                 "style": "filled", "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3",
+                 "margin": "0.04,0.02"}
+        if fold:
+            attrs.update(shape="box", style="filled,rounded", fillcolor="#e8e8f8")
+        self.node(i, o, attrs)
         edge(shown(i, o), shown(i, f"t{i}"), {})
-        for k, x in enumerate(t.inputs):
+        for k, x in (((None, x) for x in fold.inputs) if fold else enumerate(t.inputs)):
             if not isinstance(x, Tensor):
-                c = f"c{i}_{k}"
-                self.node(i, c, {"label": constant_label(x, self.opts), "shape": "plaintext",
-                                 "fontcolor": "#666666", "fontname": MONO})
-                edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999",
-                                                "weight": "1"})
+                self.constant(i, k, x)
                 continue
             j = self.graph.index.get(id(x))
             if j is None:
                 continue
             e = {"weight": "2"} if x.op is None else {}   # the computation's spine: straight
-            if self.opts.derivatives and self.member.get(i) not in self.collapsed:
+            if self.opts.derivatives and k is not None and self.member.get(i) not in self.collapsed:
                 d = local_derivative(t, k)
                 if d is not None:
                     e["label"] = self.opts.number(d)
@@ -320,6 +327,14 @@ class _Drawing:
                                      "shape": "plaintext", "fontcolor": "#999999"})
             edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999",
                                                     "weight": "1"})
+
+    def constant(self, i, k, c):
+        """A constant input k of tensor i's op: a grey text node with a dashed edge."""
+        nid = f"c{i}_{k}"
+        self.node(i, nid, {"label": constant_label(c, self.opts), "shape": "plaintext",
+                           "fontcolor": "#666666", "fontname": MONO})
+        self.edge(self.shown(i, nid), self.shown(i, f"o{i}"),
+                  {"style": "dashed", "color": "#999999", "weight": "1"})
 
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
@@ -343,9 +358,16 @@ class _Drawing:
             g.node("legend", **_legend(self.bounds))
         label = [self.state.get("title")] if self.state.get("title") else []
         graph = self.graph
-        if len(graph) < graph.n_total:
-            label.append(f"drew {len(graph)} of {graph.n_total} tensors ({graph.limits}); "
-                         f"'... n more' marks inputs left out")
+        if len(graph) + graph.n_hidden < graph.n_total:
+            note = (f"drew {len(graph)} of {graph.n_total - graph.n_hidden} tensors "
+                    f"({graph.limits});\n'... n more' marks inputs left out")
+            if self.member.get(0) is None:      # next to the output, which is always drawn
+                g.node("note", label=note, shape="plaintext", fontcolor="#666666")
+                with g.subgraph() as same:
+                    same.attr(rank="same")
+                    same.edge("t0", "note", style="invis")
+            else:
+                label.append(note.replace("\n", " "))
         if label:
             g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
         return g

@@ -42,9 +42,39 @@ def renderer():
     return beside if os.path.isfile(beside) and os.access(beside, os.X_OK) else None
 
 
+# What a renderer is given at most: Graphviz's layout time grows faster than the number of
+# edges (8,500 edges: about 15 s with graphviz-pure), and its memory with it.
+RENDER_LIMITS = {"nodes": 4000, "edges": 6000, "chars": 4_000_000}
+
+
+class DrawingTooBig(ValueError):
+    """A drawing refused before rendering: the message says which option makes it smaller."""
+
+
+def check_size(source):
+    """Refuse DOT `source` whose nodes, edges or text exceed RENDER_LIMITS, before any
+    renderer starts (a layout that big could take minutes or be killed for memory)."""
+    edges = source.count(" -> ")
+    nodes = sum(1 for line in source.splitlines()
+                if line.rstrip().endswith("]") and " -> " not in line
+                and not line.lstrip().startswith(("graph ", "node ", "edge ")))
+    size = {"nodes": nodes, "edges": edges, "chars": len(source)}
+    over = [k for k, v in size.items() if v > RENDER_LIMITS[k]]
+    if over:
+        raise DrawingTooBig(
+            f"this drawing is too big to render safely: {nodes} nodes, {edges} edges, "
+            f"{len(source)} characters of DOT (limits: {RENDER_LIMITS}). Draw less: "
+            "draw(..., max_nodes=200) keeps the output end, fold=4 folds shorter repeated "
+            "chains, collapse=True draws each module as one node (with named parameters); "
+            "or raise autograd.viz.RENDER_LIMITS if this machine can take it. The DOT text "
+            "is still there as `.source`.")
+
+
 def render_source(source, format, engine="dot", args=()):
     """Render DOT `source` (str) to `format` ('svg', 'png', ...) and return the bytes;
-    `args` are extra command-line arguments (e.g. ['-Gdpi=150'])."""
+    `args` are extra command-line arguments (e.g. ['-Gdpi=150']). Drawings over
+    RENDER_LIMITS are refused with DrawingTooBig before the renderer starts."""
+    check_size(source)
     program = renderer()
     if program is None:
         raise GraphvizNotFound()
