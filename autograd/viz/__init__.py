@@ -42,7 +42,7 @@ __all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "D
 
 def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None):
+         color_grad=False, title=None, font_size=14):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
@@ -67,9 +67,10 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
     color_grad: fill tensors by the size (rms) of their gradient, with a legend; True or
         four increasing thresholds between the bands of BANDS.
     title: a line of text above the picture.
+    font_size: the size in points of all text: values, op labels, edge labels, boxes, notes.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad)
+                   color_grad, font_size)
     graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)
@@ -77,7 +78,7 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
 
 def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9,
                    max_nodes=500, max_depth=None, derivatives=False, group=False,
-                   collapse=False, color_grad=False):
+                   collapse=False, color_grad=False, font_size=14):
     """The backward pass from one-element `roots`, as Frames: one picture per step in the
     engine's real processing order. Each highlights the tensor being processed (red border,
     yellow gradient), the inputs it sends gradients to (green: first contribution; orange,
@@ -85,7 +86,7 @@ def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=
     filled in so far ('(so far)' where more contributions are still to come). The frames come
     from a pass of their own: `.grad` is left untouched. Options are those of draw()."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad)
+                   color_grad, font_size)
     return frames_for(Graph(roots, max_nodes, max_depth), opts)
 
 

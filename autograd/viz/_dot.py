@@ -36,6 +36,7 @@ class Options:
     group: object = False
     collapse: object = False
     color_grad: object = False
+    font_size: float = 14
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
@@ -52,6 +53,9 @@ class Options:
                 raise ValueError(f"draw: color_grad takes True or {len(BANDS) - 1} increasing "
                                  f"thresholds; got {self.color_grad!r}")
             self.color_grad = tuple(b)
+        if not isinstance(self.font_size, (int, float)) or not self.font_size > 0:
+            raise ValueError(f"draw: font_size must be a positive number of points; got "
+                             f"{self.font_size!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -178,8 +182,19 @@ def modules(graph, opts):
 
 
 def topological(graph):
-    """Numbers of the drawn tensors, inputs before the tensors computed from them."""
-    return sorted(range(len(graph.order)), key=lambda i: _walk.made_at(graph.order[i]))
+    """Numbers of the drawn tensors in the order they were made: leaves first, in the order
+    the first ops to use them read them, then each op's result after its inputs."""
+    made = sorted((i for i, t in enumerate(graph.order) if t.op is not None),
+                  key=lambda i: _walk.made_at(graph.order[i]))
+    leaves, seen = [], set()
+    for i in made:
+        for x in graph.inputs_of(graph.order[i]):
+            j = graph.index.get(id(x))
+            if j is not None and x.op is None and j not in seen:
+                seen.add(j)
+                leaves.append(j)
+    rest = [i for i, t in enumerate(graph.order) if t.op is None and i not in seen]
+    return leaves + rest + made
 
 
 def _cell(lines, attrs=""):
@@ -223,7 +238,8 @@ def build(graph, opts, grads, name="autograd", state=None):
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     drawing = _Drawing(graph, opts, grads, state or {})
-    for i, t in enumerate(graph.order):
+    for i in topological(graph):        # made first, drawn first: neuron 0 above neuron 1
+        t = graph.order[i]
         drawing.tensor(i, t)
         if t.op is not None:
             drawing.operation(i, t)
@@ -249,8 +265,9 @@ class _Drawing:
         if unknown:
             raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the "
                              f"graph (modules: {sorted(set(member.values()))})")
+        made = topological(graph) if member else []
         self.box_ids = {m: f"m{k}" for k, m in
-                        enumerate(dict.fromkeys(member[i] for i in sorted(member)))}
+                        enumerate(dict.fromkeys(member[i] for i in made if i in member))}
         self.boxes = {m: [] for m in self.box_ids}
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
@@ -301,7 +318,7 @@ class _Drawing:
         o, shown, edge = f"o{i}", self.shown, self.edge
         fold = self.graph.folds.get(i)
         attrs = {"label": fold_label(fold) if fold else op_label(t), "shape": "ellipse",
-                 "style": "filled", "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3",
+                 "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
                  "margin": "0.04,0.02"}
         if fold:
             attrs.update(shape="box", style="filled,rounded", fillcolor="#e8e8f8")
@@ -338,9 +355,11 @@ class _Drawing:
 
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
-        g = Digraph(name, graph_attr={"rankdir": self.opts.rankdir, "fontname": "Helvetica"},
-                    node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                    edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7",
+        size = f"{self.opts.font_size:g}"        # every text: tensors, ops, edges, boxes
+        g = Digraph(name, graph_attr={"rankdir": self.opts.rankdir, "fontname": "Helvetica",
+                                      "fontsize": size},
+                    node_attr={"fontname": "Helvetica", "fontsize": size},
+                    edge_attr={"fontname": "Helvetica", "fontsize": size, "arrowsize": "0.7",
                                "weight": "4"})     # tensor-op edges straight; constants weight 1
         for nid, attrs in self.top:
             g.node(nid, **attrs)
@@ -369,7 +388,7 @@ class _Drawing:
             else:
                 label.append(note.replace("\n", " "))
         if label:
-            g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
+            g.attr(label="\n".join(label), labelloc="t", labeljust="l")
         return g
 
 
