@@ -228,7 +228,7 @@ def test_group_puts_each_module_in_a_box():
     for body in src.split("subgraph cluster_")[1:]:
         body = body.split("\n\t}")[0]
         inside[re.search(r' label="([^"]+)"', body).group(1)] = body
-    assert list(inside) == ["layers.1", "layers.0"]
+    assert list(inside) == ["layers.0", "layers.1"]         # in the order made
     assert "layers.0.weight" in inside["layers.0"] and "layers.0.bias" in inside["layers.0"]
     assert 'label="@"' in inside["layers.0"] and 'label="+"' in inside["layers.0"]
     assert "tanh" not in inside["layers.0"] and "layers.1.weight" not in inside["layers.0"]
