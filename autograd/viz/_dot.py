@@ -124,15 +124,27 @@ def _plain(v):
     return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
 
 
-def op_label(t, width=24):
-    """The text of an operation node: the op's symbol and its plain keyword arguments, shortened
-    (None and False, the defaults such as axis=None and keepdims=False, are left out)."""
+def op_label(t, opts=None, width=24):
+    """The text of an operation node: the op's symbol with its one-number constant inputs
+    written in place ('* 2', '1 /': the constant's side of the symbol) when `opts` is given,
+    and its plain keyword arguments, shortened (None and False, the defaults such as
+    axis=None and keepdims=False, are left out)."""
     name = SYMBOLS.get(t.op.name, t.op.name)
+    if opts is not None:
+        for k, c in enumerate(t.inputs):
+            if inline_constant(c):
+                value = opts.number(np.asarray(c).reshape(()))
+                name = f"{value} {name}" if k == 0 else f"{name} {value}"
     kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
                    if _plain(v) and v is not None and v is not False)
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
     return f"{name}\n{kw}" if kw else name
+
+
+def inline_constant(c):
+    """True for a constant input (not a Tensor) of one number: written into its op's label."""
+    return not isinstance(c, Tensor) and np.size(c) == 1 and np.ndim(c) == 0
 
 
 def fold_label(fold):
@@ -317,7 +329,7 @@ class _Drawing:
         constants, what was cut."""
         o, shown, edge = f"o{i}", self.shown, self.edge
         fold = self.graph.folds.get(i)
-        attrs = {"label": fold_label(fold) if fold else op_label(t), "shape": "ellipse",
+        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), "shape": "ellipse",
                  "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
                  "margin": "0.04,0.02"}
         if fold:
@@ -326,7 +338,8 @@ class _Drawing:
         edge(shown(i, o), shown(i, f"t{i}"), {})
         for k, x in (((None, x) for x in fold.inputs) if fold else enumerate(t.inputs)):
             if not isinstance(x, Tensor):
-                self.constant(i, k, x)
+                if not inline_constant(x):
+                    self.constant(i, k, x)
                 continue
             j = self.graph.index.get(id(x))
             if j is None:
