@@ -40,14 +40,15 @@ __all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "D
            "RENDER_LIMITS", "renderer", "render_source", "FIELDS", "BANDS"]
 
 
-def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nodes=500,
+def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
          color_grad=False, title=None, font_size=14):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
         tensors with axes, and 'dtype' on scalars that are not float64).
-    rankdir: 'LR' (left to right) or 'TB' (top to bottom), also 'RL', 'BT'.
+    rankdir: 'LR' (left to right) or 'TB' (top to bottom), also 'RL', 'BT'; 'auto': left to
+        right when that fits a 1920x1080 slide, else whichever needs less shrinking.
     fmt: a format spec for numbers ('.4g', '.3f', ...) or a callable number -> str.
     max_elements: tensors with at most this many elements show their numbers; bigger ones
         show shape, dtype, mean and norm.
@@ -76,7 +77,7 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
     return build(graph, opts, shown, state={"title": title} if title else None)
 
 
-def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9,
+def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
                    max_nodes=500, max_depth=None, derivatives=False, group=False,
                    collapse=False, color_grad=False, font_size=14):
     """The backward pass from one-element `roots`, as Frames: one picture per step in the

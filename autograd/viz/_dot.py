@@ -29,7 +29,7 @@ MONO = "Courier"
 class Options:
     """What draw() was asked for (see draw's docstring)."""
     fields: tuple = FIELDS
-    rankdir: str = "LR"
+    rankdir: str = "auto"
     fmt: object = ".4g"
     max_elements: int = 9
     derivatives: bool = False
@@ -42,8 +42,9 @@ class Options:
         bad = [f for f in self.fields if f not in FIELDS]
         if bad:
             raise ValueError(f"draw: unknown fields {bad}; choose from {list(FIELDS)}")
-        if self.rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT'; got {self.rankdir!r}")
+        if self.rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+            raise ValueError(f"draw: rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT'; got "
+                             f"{self.rankdir!r}")
         if self.collapse and not self.group:
             self.group = True
         self.number(0.5)    # fail early on a bad fmt
@@ -147,6 +148,46 @@ def inline_constant(c):
     return not isinstance(c, Tensor) and np.size(c) == 1 and np.ndim(c) == 0
 
 
+SLIDE = (1440, 810)     # 1920 x 1080 px in points, Graphviz's unit
+
+
+def orientation(graph, opts, collapsed_into):
+    """'LR' when the picture drawn left to right fits a slide or TB would not shrink it by a
+    quarter more, else 'TB'; from an estimate of each box's size in points (tensor i is
+    drawn inside the module node `collapsed_into(i)`, or on its own when that is None)."""
+    fs, levels, modules_seen = opts.font_size, {}, {}
+    for i, (t, d) in enumerate(zip(graph.order, graph.depth)):
+        m = collapsed_into(i)
+        if m is None:
+            chars, lines = _box_text(t, opts)
+        elif m not in modules_seen or d < modules_seen[m]:
+            modules_seen[m] = d
+            continue
+        else:
+            continue
+        levels.setdefault(d, []).append((chars * 0.6 * fs + 16, lines * 1.3 * fs + 10))
+    for m, d in modules_seen.items():
+        levels.setdefault(d, []).append((max(len(m), 16) * 0.6 * fs + 24, 3 * 1.3 * fs + 16))
+    gap, op_w, op_h = 22, 3 * fs, 1.6 * fs          # the ranksep set below, an op oval
+    lr = (sum(max(w for w, _ in lv) + op_w + 2 * gap for lv in levels.values()),
+          max(sum(h + 9 for _, h in lv) for lv in levels.values()))
+    tb = (max(sum(w + 9 for w, _ in lv) for lv in levels.values()),
+          sum(max(h for _, h in lv) + op_h + 2 * gap for lv in levels.values()))
+    shrink = [max(w / SLIDE[0], h / SLIDE[1]) for w, h in (lr, tb)]
+    return "LR" if shrink[0] <= 1 or shrink[1] > 0.75 * shrink[0] else "TB"
+
+
+def _box_text(t, opts):
+    """(characters across, lines) of a tensor's box, roughly."""
+    name = len(t.name or "") if "name" in opts.fields else 0
+    shown = sum(f in opts.fields for f in ("value", "grad"))
+    if t.ndim == 0:
+        return name + 13 * shown, 1
+    if t.size <= opts.max_elements:
+        return max(name, 18, 7 + 9 * t.size), 1 + (name > 0) + shown * max(1, t.shape[0] if t.ndim > 1 else 1)
+    return max(name, 22), 1 + (name > 0) + 2 * shown
+
+
 def fold_label(fold):
     """'tanh ×700', or '(*, +) ×50000' for a repeated block of ops."""
     ops = [SYMBOLS.get(op, op) for op in fold.ops]
@@ -237,7 +278,7 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color
     if cell_color is not None:
         cells = [c.replace("<td", f'<td color="{cell_color}"', 1) for c in cells]
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
-    return f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}>{rows}</table>>'
+    return f'<<table cellborder="1" cellspacing="0" cellpadding="3"{table}>{rows}</table>>'
 
 
 def constant_label(c, opts):
@@ -281,6 +322,8 @@ class _Drawing:
         self.box_ids = {m: f"m{k}" for k, m in
                         enumerate(dict.fromkeys(member[i] for i in made if i in member))}
         self.boxes = {m: [] for m in self.box_ids}
+        self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
+            graph, opts, lambda i: member.get(i) if member.get(i) in self.collapsed else None)
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
 
@@ -369,8 +412,8 @@ class _Drawing:
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
         size = f"{self.opts.font_size:g}"        # every text: tensors, ops, edges, boxes
-        g = Digraph(name, graph_attr={"rankdir": self.opts.rankdir, "fontname": "Helvetica",
-                                      "fontsize": size},
+        g = Digraph(name, graph_attr={"rankdir": self.rankdir, "fontname": "Helvetica",
+                                      "fontsize": size, "ranksep": "0.3", "nodesep": "0.12"},
                     node_attr={"fontname": "Helvetica", "fontsize": size},
                     edge_attr={"fontname": "Helvetica", "fontsize": size, "arrowsize": "0.7",
                                "weight": "4"})     # tensor-op edges straight; constants weight 1

@@ -30,7 +30,8 @@ class Graph:
     """The tensors reachable from `roots`, numbered breadth-first, chains of `fold` or more
     repeats of one op or block of ops folded into one node (`folds`: {number of the run's
     output: Fold}), then cut at `max_depth` tensors from a root or after `max_nodes` tensors.
-    `order` lists the kept tensors; `index` maps id(tensor) to its number; `cut[i]` counts
+    `order` lists the kept tensors, `depth` their distance in ops from a root; `index` maps
+    id(tensor) to its number; `cut[i]` counts
     the inputs of tensor i that were not drawn; `n_total` is the number of tensors reachable,
     drawn or not, and `n_shown` of those the picture stands for (folded ones included)."""
 
@@ -53,12 +54,13 @@ class Graph:
         self.leaf_grads = any(not _walk.is_node(t) and t.grad is not None for t in everything)
         self.folds_by_id = find_folds(everything, roots, fold) if fold else {}
         self.n_hidden = sum(len(f.hidden) for f in self.folds_by_id.values())
-        self.order, self.index, self.cut = [], {}, {}
+        self.order, self.index, self.cut, self.depth = [], {}, {}, []
         for t, depth in self._walk():
             if ((max_nodes is None or len(self.order) < max_nodes)
                     and (max_depth is None or depth <= max_depth)):
                 self.index[id(t)] = len(self.order)
                 self.order.append(t)
+                self.depth.append(depth)
         self.folds = {self.index[k]: f for k, f in self.folds_by_id.items() if k in self.index}
         for i, t in enumerate(self.order):
             n_cut = sum(1 for x in self.inputs_of(t) if id(x) not in self.index)

@@ -416,13 +416,13 @@ def test_long_chains_are_drawn_straight():
     for _ in range(300):
         h = h * 1.0001 + 0.001
     one = svg_height(draw(w * 1.0001 + 0.001))        # a staircase of 20 would be 20 of these
-    assert svg_height(draw(h, max_nodes=20, fold=None)) < one + 80   # 80: the 2-line cut note
+    assert svg_height(draw(h, max_nodes=20, fold=None, rankdir="LR")) < one + 80   # 80: the 2-line cut note
     x = Tensor(0.5, requires_grad=True, name="x")
     ws = [Tensor(1.0, requires_grad=True, name=f"w{i}") for i in range(8)]
     s = x
     for wi in ws:
         s = ag.sigmoid(s * wi)
-    assert svg_height(draw(s, color_grad=True)) < 2 * svg_height(draw(x * ws[0]))
+    assert svg_height(draw(s, color_grad=True, rankdir="LR")) < 2 * svg_height(draw(x * ws[0]))
 
 
 @needs_renderer
