@@ -43,8 +43,12 @@ def renderer():
 
 
 # What a renderer is given at most: Graphviz's layout time grows faster than the number of
-# edges (8,500 edges: about 15 s with graphviz-pure), and its memory with it.
-RENDER_LIMITS = {"nodes": 4000, "edges": 6000, "chars": 4_000_000}
+# edges (8,500 edges: about 15 s with graphviz-pure), and its memory with it. "memory" caps
+# the renderer's address space (bytes, POSIX only), so that it fails instead of being killed.
+RENDER_LIMITS = {"nodes": 4000, "edges": 6000, "chars": 4_000_000, "memory": 4 << 30}
+SMALLER = ("Draw less: draw(..., max_nodes=200) keeps the output end, fold=4 folds shorter "
+           "repeated chains, collapse=True draws each module as one node (with named "
+           "parameters)")
 
 
 class DrawingTooBig(ValueError):
@@ -63,11 +67,16 @@ def check_size(source):
     if over:
         raise DrawingTooBig(
             f"this drawing is too big to render safely: {nodes} nodes, {edges} edges, "
-            f"{len(source)} characters of DOT (limits: {RENDER_LIMITS}). Draw less: "
-            "draw(..., max_nodes=200) keeps the output end, fold=4 folds shorter repeated "
-            "chains, collapse=True draws each module as one node (with named parameters); "
-            "or raise autograd.viz.RENDER_LIMITS if this machine can take it. The DOT text "
-            "is still there as `.source`.")
+            f"{len(source)} characters of DOT (limits: {RENDER_LIMITS}). {SMALLER}; or raise "
+            "autograd.viz.RENDER_LIMITS if this machine can take it. The DOT text is still "
+            "there as `.source`.")
+
+
+def _cap_memory():
+    """In the renderer's process, before it starts: cap its address space."""
+    import resource
+    limit = RENDER_LIMITS["memory"]
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def render_source(source, format, engine="dot", args=()):
@@ -78,8 +87,14 @@ def render_source(source, format, engine="dot", args=()):
     program = renderer()
     if program is None:
         raise GraphvizNotFound()
-    proc = subprocess.run([program, f"-K{engine}", f"-T{format}", *args], input=source.encode("utf-8"),
-                          capture_output=True)
+    cap = _cap_memory if os.name == "posix" and RENDER_LIMITS.get("memory") else None
+    proc = subprocess.run([program, f"-K{engine}", f"-T{format}", *args],
+                          input=source.encode("utf-8"), capture_output=True, preexec_fn=cap)
+    if proc.returncode < 0 or b"memory allocation" in proc.stderr:
+        raise DrawingTooBig(
+            f"the renderer ({program}) ran out of memory or was killed (exit status "
+            f"{proc.returncode}; its memory is capped at RENDER_LIMITS['memory'] = "
+            f"{RENDER_LIMITS['memory']} bytes). {SMALLER}.")
     if proc.returncode != 0:
         raise graphviz.CalledProcessError(proc.returncode, [program, f"-T{format}"],
                                           output=proc.stdout, stderr=proc.stderr)

@@ -123,3 +123,30 @@ def test_a_drawing_too_big_is_refused_before_any_renderer_starts(monkeypatch):
 def test_bad_fold_is_refused():
     with pytest.raises(ValueError, match="fold must be an int >= 2"):
         draw(tanh_chain(3)[1], fold=1)
+
+
+def fake_renderer(monkeypatch, tmp_path, script):
+    """A `dot` that runs `script` (sh) instead of rendering."""
+    program = tmp_path / "dot"
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(0o755)
+    monkeypatch.setattr(viz._render, "renderer", lambda: str(program))
+
+
+@pytest.mark.skipif(__import__("os").name != "posix", reason="the memory cap is POSIX only")
+def test_the_renderer_runs_with_its_memory_capped(monkeypatch, tmp_path):
+    fake_renderer(monkeypatch, tmp_path, "ulimit -v")
+    monkeypatch.setitem(viz.RENDER_LIMITS, "memory", 512 << 20)
+    assert draw(tanh_chain(2)[1]).pipe("svg").strip() == str(512 << 10).encode()   # in KiB
+    monkeypatch.setitem(viz.RENDER_LIMITS, "memory", None)                          # uncapped
+    assert draw(tanh_chain(2)[1]).pipe("svg").strip() != str(512 << 10).encode()
+
+
+def test_a_renderer_killed_for_memory_gives_a_clear_error(monkeypatch, tmp_path):
+    fake_renderer(monkeypatch, tmp_path, "kill -9 $$")
+    with pytest.raises(DrawingTooBig, match=r"was killed \(exit status -9.*max_nodes="):
+        draw(tanh_chain(2)[1]).pipe("svg")
+    fake_renderer(monkeypatch, tmp_path, "echo bad >&2; exit 1")     # other failures: as before
+    with pytest.raises(Exception) as info:
+        draw(tanh_chain(2)[1]).pipe("svg")
+    assert not isinstance(info.value, DrawingTooBig)
