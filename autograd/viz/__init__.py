@@ -7,6 +7,7 @@
     >>> f.backward()
     >>> g = draw(f, derivatives=True)      # a graphviz.Digraph; shows inline in Jupyter
     >>> frames = backprop_steps(f)         # one picture per step; a slider in Jupyter
+    >>> g.save("out/graph.svg")            # .svg, .png or .pdf by extension; g.view() opens it
 
 Tensors are boxes (name, value, gradient; shape and a mean/norm summary for big ones),
 operations are small ovals between them, as in micrograd's drawings. Rendering uses the system
@@ -18,6 +19,12 @@ Which gradients a picture shows (`grads`): intermediate tensors keep no `.grad`,
 one more pass of the engine from the roots that writes nothing and shows d root / d t on
 every tensor; leaves that have a `.grad` show that, as do tensors that called retain_grad().
 "stored" shows `.grad` attributes only, "pass" always runs the pass, None shows no gradients.
+
+Big graphs: chains of one op or of a repeated block of ops fold into one node ('tanh ×700');
+past `max_nodes` the output end is kept, with a note beside it; and a drawing too big to
+render (RENDER_LIMITS) is refused with DrawingTooBig before any renderer starts. By default
+text is 14 pt (`font_size`) and the direction (`rankdir='auto'`) is the one that fits a
+1920x1080 slide best.
 """
 
 try:

@@ -184,7 +184,8 @@ def _box_text(t, opts):
     if t.ndim == 0:
         return name + 13 * shown, 1
     if t.size <= opts.max_elements:
-        return max(name, 18, 7 + 9 * t.size), 1 + (name > 0) + shown * max(1, t.shape[0] if t.ndim > 1 else 1)
+        rows = t.shape[0] if t.ndim > 1 else 1
+        return max(name, 18, 7 + 9 * t.size // max(rows, 1)), 1 + (name > 0) + shown * rows
     return max(name, 22), 1 + (name > 0) + 2 * shown
 
 
