@@ -42,8 +42,9 @@ from ._graph import Graph, gradient_pass
 from ._render import (RENDER_LIMITS, Digraph, DrawingTooBig, GraphvizNotFound, render_source,
                       renderer)
 from ._steps import Frames, frames_for
+from ._explore import Explorer
 
-__all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "DrawingTooBig",
+__all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph", "GraphvizNotFound", "DrawingTooBig",
            "RENDER_LIMITS", "renderer", "render_source", "FIELDS", "BANDS"]
 
 
@@ -96,6 +97,18 @@ def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_element
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
                    color_grad, font_size)
     return frames_for(Graph(roots, max_nodes, max_depth), opts)
+
+
+def explore(*roots, group=True, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
+            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14):
+    """An Explorer of the graph: one HTML page (shown in Jupyter, or `.save('graph.html')`)
+    where each module is a box to click open, a tensor shows its shape, dtype, value and
+    gradient on hover, and the picture zooms (scroll) and pans (drag). `group` says what a
+    module is, as in draw(); the other options are draw()'s."""
+    opts = Options(tuple(fields), rankdir, fmt, max_elements, False, group, False, False,
+                   font_size)
+    graph = Graph(roots, max_nodes, max_depth, fold)
+    return Explorer(graph, opts, _gradients(graph, grads))
 
 
 def _gradients(graph, mode):

@@ -235,6 +235,12 @@ def modules(graph, opts):
     return found
 
 
+def module_ids(graph, member):
+    """{module path: its node id 'm0', 'm1', ...}, numbered in the order the modules were made."""
+    made = topological(graph) if member else []
+    return {m: f"m{k}" for k, m in enumerate(dict.fromkeys(member[i] for i in made if i in member))}
+
+
 def topological(graph):
     """Numbers of the drawn tensors in the order they were made: leaves first, in the order
     the first ops to use them read them, then each op's result after its inputs."""
@@ -319,9 +325,7 @@ class _Drawing:
         if unknown:
             raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the "
                              f"graph (modules: {sorted(set(member.values()))})")
-        made = topological(graph) if member else []
-        self.box_ids = {m: f"m{k}" for k, m in
-                        enumerate(dict.fromkeys(member[i] for i in made if i in member))}
+        self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
         self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
             graph, opts, lambda i: member.get(i) if member.get(i) in self.collapsed else None)
