@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 
-from ._dot import Options, build, module_ids, modules
+from ._dot import Options, _plain, build, fold_label, module_ids, modules
 from ._render import render_source
 from ._steps import _svg_body
 
@@ -25,6 +25,8 @@ class Explorer:
                                     name=nid)
         self.tips = {f"t{i}": tooltip(t, grads.get(id(t)), opts)
                      for i, t in enumerate(graph.order)}
+        self.tips.update({f"o{i}": op_tip(t, graph.folds.get(i))
+                          for i, t in enumerate(graph.order) if t.op is not None})
         self.tips.update({nid: f"module {m}\n(click to open)" for m, nid in self.ids.items()})
 
     def to_html(self):
@@ -73,6 +75,14 @@ def tooltip(t, grad, opts):
     if grad is not None:
         lines += opts.lines(grad, "grad")
     return "\n".join(lines)
+
+
+def op_tip(t, fold):
+    """The text shown on hovering an op: its name and keyword arguments, or what a fold holds."""
+    if fold is not None:
+        return f"{fold_label(fold)}\n{len(fold.hidden)} tensors folded into one node"
+    return "\n".join([t.op.name] + [f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
+                                    if _plain(v)])
 
 
 def _json_in_html(text):

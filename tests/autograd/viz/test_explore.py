@@ -38,7 +38,15 @@ def test_one_view_per_module_and_a_tooltip_per_tensor():
     assert loss_tip[:2] == ["loss", "shape (), float64"] and loss_tip[-1] == "grad 1"
     weight = next(v for v in e.tips.values() if v.startswith("0.weight"))
     assert "shape (4, 3), float64" in weight and "grad mean" in weight
+    assert e.tips["o0"] == "sum" and e.tips["o1"] == "power"          # ops: their names
+    total = Tensor([[1.0, 2.0]], requires_grad=True).sum(axis=1, keepdims=True)
+    assert explore(total).tips["o0"] == "sum\naxis=1\nkeepdims=True"
     assert list(explore(Tensor(2.0) * 3.0).views) == ["top"]          # no modules: one view
+    x = Tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(20):
+        y = ag.tanh(y)
+    assert explore(y).tips["o0"] == "tanh ×20\n19 tensors folded into one node"
 
 
 @needs_renderer
