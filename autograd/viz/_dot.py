@@ -118,10 +118,10 @@ def band(g, bounds):
     return BANDS[-1][1:]
 
 
-def _plain(v):
+def plain(v):
     """True for metadata worth printing (axes, shapes, numbers), not objects such as a ctx."""
     if isinstance(v, (tuple, list)):
-        return all(_plain(u) for u in v)
+        return all(plain(u) for u in v)
     return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
 
 
@@ -137,7 +137,7 @@ def op_label(t, opts=None, width=24):
                 value = opts.number(np.asarray(c).reshape(()))
                 name = f"{value} {name}" if k == 0 else f"{name} {value}"
     kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
-                   if _plain(v) and v is not None and v is not False)
+                   if plain(v) and v is not None and v is not False)
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
     return f"{name}\n{kw}" if kw else name

@@ -6,9 +6,9 @@ import hashlib
 import json
 import os
 
-from ._dot import Options, _plain, build, fold_label, module_ids, modules
+from ._dot import Options, build, fold_label, module_ids, modules, plain
 from ._render import render_source
-from ._steps import _svg_body
+from ._steps import svg_body
 
 
 class Explorer:
@@ -31,7 +31,7 @@ class Explorer:
 
     def to_html(self):
         """An HTML fragment: the pictures, the data for the tooltips and a small script."""
-        svgs = {k: _svg_body(render_source(g.source, "svg").decode("utf-8"))
+        svgs = {k: svg_body(render_source(g.source, "svg").decode("utf-8"))
                 for k, g in self.views.items()}
         uid = hashlib.sha1("".join(g.source for g in self.views.values()).encode()).hexdigest()[:10]
         views = "".join(f'<div class="cre-view" data-view="{k}"{"" if k == "top" else " hidden"}>'
@@ -82,7 +82,7 @@ def op_tip(t, fold):
     if fold is not None:
         return f"{fold_label(fold)}\n{len(fold.hidden)} tensors folded into one node"
     return "\n".join([t.op.name] + [f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
-                                    if _plain(v)])
+                                    if plain(v)])
 
 
 def _json_in_html(text):

@@ -132,7 +132,7 @@ class Frames:
         """One self-contained HTML fragment: every frame's SVG and a small slider script.
         Without JavaScript all frames show one below the other."""
         try:
-            bodies = [_svg_body(render_source(g.source, "svg").decode("utf-8"))
+            bodies = [svg_body(render_source(g.source, "svg").decode("utf-8"))
                       for g in self.graphs]
         except GraphvizNotFound as e:
             warnings.warn(str(e), UserWarning, stacklevel=2)
@@ -147,7 +147,7 @@ class Frames:
     _repr_html_ = to_html
 
 
-def _svg_body(svg):
+def svg_body(svg):
     """An SVG document without its XML prolog and doctype, to sit inside HTML."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
