@@ -215,11 +215,19 @@ class Digraph(graphviz.Digraph):
 
     def view(self, filename=None, format="svg"):
         """Render to `filename` (default: a new temporary .svg) and open it in the platform's
-        viewer; without one (a headless machine) print where the file is. Returns the path."""
+        viewer; without one (a headless machine) print where the file is; without a renderer
+        write the DOT source instead and say how to install one. Returns the path."""
         if filename is None:
             fd, filename = tempfile.mkstemp(prefix="chainrule-graph-", suffix=f".{format}")
             os.close(fd)
-        path = write_picture(self.source, filename)
+        try:
+            path = write_picture(self.source, filename)
+        except GraphvizNotFound as e:       # still nothing raised: the DOT text, and how to fix
+            path = os.path.splitext(os.fspath(filename))[0] + ".gv"
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.source)
+            print(f"view: {e}\nThe DOT source is at {path}")
+            return path
         if not open_file(path):
             print(f"view: no picture viewer on this machine; the picture is at {path}")
         return path

@@ -68,3 +68,13 @@ def test_view_opens_the_file_with_the_platform_viewer(monkeypatch, tmp_path, cap
     assert seen.read_text().strip() == str(tmp_path / "shown.png") == path
     assert open(path, "rb").read(4) == b"\x89PNG"
     assert capsys.readouterr().out == ""
+
+
+def test_view_without_a_renderer_writes_the_dot_source_and_says_how_to_install(
+        monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(viz._render, "renderer", lambda: None)
+    g = picture()
+    path = g.view(tmp_path / "graph.svg")
+    assert path == str(tmp_path / "graph.gv") and open(path, encoding="utf-8").read() == g.source
+    out = capsys.readouterr().out
+    assert "pip install graphviz-pure" in out and f"The DOT source is at {path}" in out
