@@ -6,6 +6,10 @@ progress bar (terminal or notebook) and can stop early on a validation metric.
                   val_loader=val_loader, metrics=["accuracy"],
                   early_stopping=nn.EarlyStopping("val_loss", patience=5))
     hist.plot()
+
+With fit(..., track_gradients=True) the History also keeps every parameter's gradient norm at
+every training step: `hist.plot_gradients()` draws them per layer (vanishing or exploding at a
+glance), and `plot_histograms(model)` shows each layer's weights and gradients.
 """
 
 import math
@@ -45,6 +49,23 @@ class History:
         self.history = {}
         self.epoch = []
         self.stopped_epoch = None     # set when early stopping ended the run
+        self.gradients = {}           # parameter path -> its gradient's L2 norm at each step
+
+    def record_gradients(self, model):
+        """Append the L2 norm of each parameter's gradient (NaN where it has none)."""
+        for name, p in model.named_parameters():
+            norm = np.nan if p.grad is None else float(np.linalg.norm(as_array(p.grad)))
+            self.gradients.setdefault(name, []).append(norm)
+
+    def layer_gradients(self):
+        """{layer path: array of the gradient norm of all its parameters together, per step};
+        a parameter 'layers.0.weight' belongs to layer 'layers.0'."""
+        squares = {}
+        for name, norms in self.gradients.items():
+            layer = _layer(name)
+            sq = np.square(np.asarray(norms, dtype=np.float64))
+            squares[layer] = squares[layer] + sq if layer in squares else sq
+        return {layer: np.sqrt(sq) for layer, sq in squares.items()}
 
     def append(self, epoch, **values):
         """Record one epoch's values."""
@@ -71,11 +92,7 @@ class History:
     def plot(self, keys=None, ax=None):
         """Draw the loss curves (train and validation) and any metric on a second panel with
         matplotlib; returns the figure."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("History.plot needs matplotlib: pip install 'chainrule[train]' "
-                              "(or pip install matplotlib)") from None
+        plt = _pyplot("History.plot")
         if not self.epoch:
             raise ValueError("History.plot: nothing recorded yet")
         keys = list(keys) if keys is not None else [k for k in self.history if k != "lr"]
@@ -100,6 +117,63 @@ class History:
                 a.legend()
                 a.grid(alpha=0.3)
         return fig
+
+    def plot_gradients(self, ax=None):
+        """One line per layer: the norm of its gradient at each training step, on a log
+        scale, so that vanishing (falling towards 0) and exploding gradients show at a glance."""
+        plt = _pyplot("History.plot_gradients")
+        if not self.gradients:
+            raise ValueError("History.plot_gradients: no gradients recorded; train with "
+                             "fit(..., track_gradients=True)")
+        fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
+        for layer, norms in self.layer_gradients().items():
+            ax.plot(np.arange(1, len(norms) + 1), norms, label=layer)
+        ax.set_yscale("log")
+        ax.set_xlabel("training step")
+        ax.set_ylabel("gradient norm (L2)")
+        ax.set_title("gradient norm per layer")
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3, which="both")
+        return fig
+
+
+def _layer(name):
+    """The module path of a parameter ('layers.0.weight' -> 'layers.0'); a model's own
+    parameters (no dot) form the layer '(top level)'."""
+    return name.rpartition(".")[0] or "(top level)"
+
+
+def _pyplot(caller):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(f"{caller} needs matplotlib: pip install 'chainrule[train]' "
+                          "(or pip install matplotlib)") from None
+    return plt
+
+
+def plot_histograms(model, bins=30):
+    """A histogram of each layer's weights (left) and of their gradients (right), one row
+    per layer (parameters grouped by module path, as History.layer_gradients)."""
+    plt = _pyplot("plot_histograms")
+    layers = {}
+    for name, p in model.named_parameters():
+        layers.setdefault(_layer(name), []).append(p)
+    if not layers:
+        raise ValueError(f"plot_histograms: {type(model).__name__} has no parameters")
+    fig, axes = plt.subplots(len(layers), 2, figsize=(9, 2.2 * len(layers)), squeeze=False)
+    for (layer, params), (left, right) in zip(layers.items(), axes):
+        left.hist(np.concatenate([as_array(p).ravel() for p in params]), bins=bins)
+        left.set_title(f"{layer}: weights")
+        grads = [as_array(p.grad).ravel() for p in params if p.grad is not None]
+        if grads:
+            right.hist(np.concatenate(grads), bins=bins, color="tab:orange")
+        else:
+            right.text(0.5, 0.5, "no gradient yet", ha="center", va="center",
+                       transform=right.transAxes)
+        right.set_title(f"{layer}: gradients")
+    fig.tight_layout()
+    return fig
 
 
 class EarlyStopping:
@@ -144,8 +218,9 @@ def _batches(loader):
         yield batch
 
 
-def _run_epoch(model, loss_fn, optimizer, loader, metrics, train):
-    """Mean loss and metrics over one pass, weighting each batch by its size."""
+def _run_epoch(model, loss_fn, optimizer, loader, metrics, train, after_backward=None):
+    """Mean loss and metrics over one pass, weighting each batch by its size;
+    `after_backward()` runs after each backward pass, before the optimiser's step."""
     total, n = 0.0, 0
     sums = dict.fromkeys(metrics, 0.0)
     for b, (x, y) in enumerate(_batches(loader)):
@@ -157,6 +232,8 @@ def _run_epoch(model, loss_fn, optimizer, loader, metrics, train):
                 raise ValueError(f"fit: loss_fn must return a one-element Tensor, got "
                                  f"{type(loss).__name__} of shape {np.shape(loss)}")
             loss.backward()
+            if after_backward is not None:
+                after_backward()
             optimizer.step()
         else:
             with no_grad():
@@ -200,7 +277,7 @@ def _set_mode(model, train):
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, scheduler=None,
-        progress=True, metrics=None, early_stopping=None):
+        progress=True, metrics=None, early_stopping=None, track_gradients=False):
     """Train `model` for `epochs` passes over train_loader and return a History.
 
     Each batch: optimizer.zero_grad(); loss_fn(model(x), y).backward(); optimizer.step().
@@ -209,6 +286,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     `early_stopping` (an EarlyStopping) says so. `metrics`: names ('accuracy') or functions
     (output, target) -> float, recorded as 'name' and 'val_name'. `progress`: a tqdm bar over
     the epochs showing the latest values (tqdm.auto picks terminal or notebook).
+    `track_gradients`: record every parameter's gradient norm at every step (before the
+    optimiser's step) in History.gradients, for History.plot_gradients().
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
@@ -232,8 +311,10 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
         for epoch in bar:
             record = {"lr": optimizer.param_groups[0]["lr"]}
             _set_mode(model, True)
-            record["loss"], train_metrics = _run_epoch(model, loss_fn, optimizer,
-                                                       train_loader, fns, train=True)
+            record["loss"], train_metrics = _run_epoch(
+                model, loss_fn, optimizer, train_loader, fns, train=True,
+                after_backward=(lambda: history.record_gradients(model)) if track_gradients
+                else None)
             record.update(train_metrics)
             if val_loader is not None:
                 _set_mode(model, False)
@@ -265,4 +346,4 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     return history
 
 
-__all__ = ["fit", "History", "EarlyStopping", "accuracy"]
+__all__ = ["fit", "History", "EarlyStopping", "accuracy", "plot_histograms"]

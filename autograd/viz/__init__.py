@@ -7,6 +7,7 @@
     >>> f.backward()
     >>> g = draw(f, derivatives=True)      # a graphviz.Digraph; shows inline in Jupyter
     >>> frames = backprop_steps(f)         # one picture per step; a slider in Jupyter
+    >>> g.save("out/graph.svg")            # .svg, .png or .pdf by extension; g.view() opens it
 
 Tensors are boxes (name, value, gradient; shape and a mean/norm summary for big ones),
 operations are small ovals between them, as in micrograd's drawings. Rendering uses the system
@@ -18,6 +19,12 @@ Which gradients a picture shows (`grads`): intermediate tensors keep no `.grad`,
 one more pass of the engine from the roots that writes nothing and shows d root / d t on
 every tensor; leaves that have a `.grad` show that, as do tensors that called retain_grad().
 "stored" shows `.grad` attributes only, "pass" always runs the pass, None shows no gradients.
+
+Big graphs: chains of one op or of a repeated block of ops fold into one node ('tanh ×700');
+past `max_nodes` the output end is kept, with a note beside it; and a drawing too big to
+render (RENDER_LIMITS) is refused with DrawingTooBig before any renderer starts. By default
+text is 14 pt (`font_size`) and the direction (`rankdir='auto'`) is the one that fits a
+1920x1080 slide best.
 """
 
 try:
@@ -32,26 +39,33 @@ import numpy as np
 
 from ._dot import BANDS, FIELDS, Options, build
 from ._graph import Graph, gradient_pass
-from ._render import Digraph, GraphvizNotFound, render_source, renderer
+from ._render import (RENDER_LIMITS, Digraph, DrawingTooBig, GraphvizNotFound, render_source,
+                      renderer)
 from ._steps import Frames, frames_for
+from ._explore import Explorer
 
-__all__ = ["draw", "backprop_steps", "Frames", "Digraph", "GraphvizNotFound", "renderer",
-           "render_source", "FIELDS", "BANDS"]
+__all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph", "GraphvizNotFound", "DrawingTooBig",
+           "RENDER_LIMITS", "renderer", "render_source", "FIELDS", "BANDS"]
 
 
-def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nodes=500,
-         max_depth=None, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None):
+def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
+         max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
+         color_grad=False, title=None, font_size=14):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
         tensors with axes, and 'dtype' on scalars that are not float64).
-    rankdir: 'LR' (left to right) or 'TB' (top to bottom), also 'RL', 'BT'.
+    rankdir: 'LR' (left to right) or 'TB' (top to bottom), also 'RL', 'BT'; 'auto': left to
+        right when that fits a 1920x1080 slide, else whichever needs less shrinking.
     fmt: a format spec for numbers ('.4g', '.3f', ...) or a callable number -> str.
     max_elements: tensors with at most this many elements show their numbers; bigger ones
         show shape, dtype, mean and norm.
     max_nodes, max_depth: draw at most this many tensors (nearest the roots first) / only
-        tensors at most this many operations from a root; a note says what was left out.
+        tensors at most this many operations from a root; the output end is kept and a note
+        says what was left out.
+    fold: a chain of this many or more repeats of one op, or of a block of up to 4 ops
+        (each result used only by the next), is drawn as one node such as 'tanh ×700';
+        None draws every op.
     grads: 'auto', 'stored', 'pass' or None (see the module docs).
     derivatives: label each edge of a one-element tensor into an operation with the local
         derivative d out / d in (from the op's own VJP), the factor the chain rule multiplies.
@@ -62,17 +76,18 @@ def draw(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9, max_nod
     color_grad: fill tensors by the size (rms) of their gradient, with a legend; True or
         four increasing thresholds between the bands of BANDS.
     title: a line of text above the picture.
+    font_size: the size in points of all text: values, op labels, edge labels, boxes, notes.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad)
-    graph = Graph(roots, max_nodes, max_depth)
+                   color_grad, font_size)
+    graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)
 
 
-def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=9,
+def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
                    max_nodes=500, max_depth=None, derivatives=False, group=False,
-                   collapse=False, color_grad=False):
+                   collapse=False, color_grad=False, font_size=14):
     """The backward pass from one-element `roots`, as Frames: one picture per step in the
     engine's real processing order. Each highlights the tensor being processed (red border,
     yellow gradient), the inputs it sends gradients to (green: first contribution; orange,
@@ -80,8 +95,20 @@ def backprop_steps(*roots, fields=FIELDS, rankdir="LR", fmt=".4g", max_elements=
     filled in so far ('(so far)' where more contributions are still to come). The frames come
     from a pass of their own: `.grad` is left untouched. Options are those of draw()."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad)
+                   color_grad, font_size)
     return frames_for(Graph(roots, max_nodes, max_depth), opts)
+
+
+def explore(*roots, group=True, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
+            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14):
+    """An Explorer of the graph: one HTML page (shown in Jupyter, or `.save('graph.html')`)
+    where each module is a box to click open, a tensor shows its shape, dtype, value and
+    gradient on hover, and the picture zooms (scroll) and pans (drag). `group` says what a
+    module is, as in draw(); the other options are draw()'s."""
+    opts = Options(tuple(fields), rankdir, fmt, max_elements, False, group, False, False,
+                   font_size)
+    graph = Graph(roots, max_nodes, max_depth, fold)
+    return Explorer(graph, opts, _gradients(graph, grads))
 
 
 def _gradients(graph, mode):

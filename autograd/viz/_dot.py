@@ -29,20 +29,22 @@ MONO = "Courier"
 class Options:
     """What draw() was asked for (see draw's docstring)."""
     fields: tuple = FIELDS
-    rankdir: str = "LR"
+    rankdir: str = "auto"
     fmt: object = ".4g"
     max_elements: int = 9
     derivatives: bool = False
     group: object = False
     collapse: object = False
     color_grad: object = False
+    font_size: float = 14
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
         if bad:
             raise ValueError(f"draw: unknown fields {bad}; choose from {list(FIELDS)}")
-        if self.rankdir not in ("LR", "TB", "RL", "BT"):
-            raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT'; got {self.rankdir!r}")
+        if self.rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+            raise ValueError(f"draw: rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT'; got "
+                             f"{self.rankdir!r}")
         if self.collapse and not self.group:
             self.group = True
         self.number(0.5)    # fail early on a bad fmt
@@ -52,6 +54,9 @@ class Options:
                 raise ValueError(f"draw: color_grad takes True or {len(BANDS) - 1} increasing "
                                  f"thresholds; got {self.color_grad!r}")
             self.color_grad = tuple(b)
+        if not isinstance(self.font_size, (int, float)) or not self.font_size > 0:
+            raise ValueError(f"draw: font_size must be a positive number of points; got "
+                             f"{self.font_size!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -113,22 +118,81 @@ def band(g, bounds):
     return BANDS[-1][1:]
 
 
-def _plain(v):
+def plain(v):
     """True for metadata worth printing (axes, shapes, numbers), not objects such as a ctx."""
     if isinstance(v, (tuple, list)):
-        return all(_plain(u) for u in v)
+        return all(plain(u) for u in v)
     return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
 
 
-def op_label(t, width=24):
-    """The text of an operation node: the op's symbol and its plain keyword arguments, shortened
-    (None and False, the defaults such as axis=None and keepdims=False, are left out)."""
+def op_label(t, opts=None, width=24):
+    """The text of an operation node: the op's symbol with its one-number constant inputs
+    written in place ('* 2', '1 /': the constant's side of the symbol) when `opts` is given,
+    and its plain keyword arguments, shortened (None and False, the defaults such as
+    axis=None and keepdims=False, are left out)."""
     name = SYMBOLS.get(t.op.name, t.op.name)
+    if opts is not None:
+        for k, c in enumerate(t.inputs):
+            if inline_constant(c):
+                value = opts.number(np.asarray(c).reshape(()))
+                name = f"{value} {name}" if k == 0 else f"{name} {value}"
     kw = ", ".join(f"{k}={v!r}" for k, v in sorted(t.op_kwargs.items())
-                   if _plain(v) and v is not None and v is not False)
+                   if plain(v) and v is not None and v is not False)
     if len(kw) > width:
         kw = kw[:width - 3] + "..."
     return f"{name}\n{kw}" if kw else name
+
+
+def inline_constant(c):
+    """True for a constant input (not a Tensor) of one number: written into its op's label."""
+    return not isinstance(c, Tensor) and np.size(c) == 1 and np.ndim(c) == 0
+
+
+SLIDE = (1440, 810)     # 1920 x 1080 px in points, Graphviz's unit
+
+
+def orientation(graph, opts, collapsed_into):
+    """'LR' when the picture drawn left to right fits a slide or TB would not shrink it by a
+    quarter more, else 'TB'; from an estimate of each box's size in points (tensor i is
+    drawn inside the module node `collapsed_into(i)`, or on its own when that is None)."""
+    fs, levels, modules_seen = opts.font_size, {}, {}
+    for i, (t, d) in enumerate(zip(graph.order, graph.depth)):
+        m = collapsed_into(i)
+        if m is None:
+            chars, lines = _box_text(t, opts)
+        elif m not in modules_seen or d < modules_seen[m]:
+            modules_seen[m] = d
+            continue
+        else:
+            continue
+        levels.setdefault(d, []).append((chars * 0.6 * fs + 16, lines * 1.3 * fs + 10))
+    for m, d in modules_seen.items():
+        levels.setdefault(d, []).append((max(len(m), 16) * 0.6 * fs + 24, 3 * 1.3 * fs + 16))
+    gap, op_w, op_h = 22, 3 * fs, 1.6 * fs          # the ranksep set below, an op oval
+    lr = (sum(max(w for w, _ in lv) + op_w + 2 * gap for lv in levels.values()),
+          max(sum(h + 9 for _, h in lv) for lv in levels.values()))
+    tb = (max(sum(w + 9 for w, _ in lv) for lv in levels.values()),
+          sum(max(h for _, h in lv) + op_h + 2 * gap for lv in levels.values()))
+    shrink = [max(w / SLIDE[0], h / SLIDE[1]) for w, h in (lr, tb)]
+    return "LR" if shrink[0] <= 1 or shrink[1] > 0.75 * shrink[0] else "TB"
+
+
+def _box_text(t, opts):
+    """(characters across, lines) of a tensor's box, roughly."""
+    name = len(t.name or "") if "name" in opts.fields else 0
+    shown = sum(f in opts.fields for f in ("value", "grad"))
+    if t.ndim == 0:
+        return name + 13 * shown, 1
+    if t.size <= opts.max_elements:
+        rows = t.shape[0] if t.ndim > 1 else 1
+        return max(name, 18, 7 + 9 * t.size // max(rows, 1)), 1 + (name > 0) + shown * rows
+    return max(name, 22), 1 + (name > 0) + 2 * shown
+
+
+def fold_label(fold):
+    """'tanh ×700', or '(*, +) ×50000' for a repeated block of ops."""
+    ops = [SYMBOLS.get(op, op) for op in fold.ops]
+    return f"{ops[0] if len(ops) == 1 else '(' + ', '.join(ops) + ')'} ×{fold.count}"
 
 
 def modules(graph, opts):
@@ -171,9 +235,26 @@ def modules(graph, opts):
     return found
 
 
+def module_ids(graph, member):
+    """{module path: its node id 'm0', 'm1', ...}, numbered in the order the modules were made."""
+    made = topological(graph) if member else []
+    return {m: f"m{k}" for k, m in enumerate(dict.fromkeys(member[i] for i in made if i in member))}
+
+
 def topological(graph):
-    """Numbers of the drawn tensors, inputs before the tensors computed from them."""
-    return sorted(range(len(graph.order)), key=lambda i: _walk.made_at(graph.order[i]))
+    """Numbers of the drawn tensors in the order they were made: leaves first, in the order
+    the first ops to use them read them, then each op's result after its inputs."""
+    made = sorted((i for i, t in enumerate(graph.order) if t.op is not None),
+                  key=lambda i: _walk.made_at(graph.order[i]))
+    leaves, seen = [], set()
+    for i in made:
+        for x in graph.inputs_of(graph.order[i]):
+            j = graph.index.get(id(x))
+            if j is not None and x.op is None and j not in seen:
+                seen.add(j)
+                leaves.append(j)
+    rest = [i for i, t in enumerate(graph.order) if t.op is None and i not in seen]
+    return leaves + rest + made
 
 
 def _cell(lines, attrs=""):
@@ -204,7 +285,7 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color
     if cell_color is not None:
         cells = [c.replace("<td", f'<td color="{cell_color}"', 1) for c in cells]
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
-    return f'<<table cellborder="1" cellspacing="0" cellpadding="4"{table}>{rows}</table>>'
+    return f'<<table cellborder="1" cellspacing="0" cellpadding="3"{table}>{rows}</table>>'
 
 
 def constant_label(c, opts):
@@ -217,7 +298,8 @@ def build(graph, opts, grads, name="autograd", state=None):
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     drawing = _Drawing(graph, opts, grads, state or {})
-    for i, t in enumerate(graph.order):
+    for i in topological(graph):        # made first, drawn first: neuron 0 above neuron 1
+        t = graph.order[i]
         drawing.tensor(i, t)
         if t.op is not None:
             drawing.operation(i, t)
@@ -243,9 +325,10 @@ class _Drawing:
         if unknown:
             raise ValueError(f"draw: cannot collapse {sorted(unknown)}: no such module in the "
                              f"graph (modules: {sorted(set(member.values()))})")
-        self.box_ids = {m: f"m{k}" for k, m in
-                        enumerate(dict.fromkeys(member[i] for i in sorted(member)))}
+        self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
+        self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
+            graph, opts, lambda i: member.get(i) if member.get(i) in self.collapsed else None)
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
 
@@ -290,25 +373,27 @@ class _Drawing:
         self.node(i, f"t{i}", attrs)
 
     def operation(self, i, t):
-        """The op that made tensor i, and the edges into it: tensors, constants, what was cut."""
+        """The op that made tensor i (or the fold it ends), and the edges into it: tensors,
+        constants, what was cut."""
         o, shown, edge = f"o{i}", self.shown, self.edge
-        self.node(i, o, {"label": op_label(t), "shape": "ellipse", "style": "filled",
-                         "fillcolor": "#f2f2f2", "fontsize": "11", "height": "0.3",
-                         "margin": "0.04,0.02"})
+        fold = self.graph.folds.get(i)
+        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), "shape": "ellipse",
+                 "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
+                 "margin": "0.04,0.02"}
+        if fold:
+            attrs.update(shape="box", style="filled,rounded", fillcolor="#e8e8f8")
+        self.node(i, o, attrs)
         edge(shown(i, o), shown(i, f"t{i}"), {})
-        for k, x in enumerate(t.inputs):
+        for k, x in (((None, x) for x in fold.inputs) if fold else enumerate(t.inputs)):
             if not isinstance(x, Tensor):
-                c = f"c{i}_{k}"
-                self.node(i, c, {"label": constant_label(x, self.opts), "shape": "plaintext",
-                                 "fontcolor": "#666666", "fontname": MONO})
-                edge(shown(i, c), shown(i, o), {"style": "dashed", "color": "#999999",
-                                                "weight": "1"})
+                if not inline_constant(x):
+                    self.constant(i, k, x)
                 continue
             j = self.graph.index.get(id(x))
             if j is None:
                 continue
             e = {"weight": "2"} if x.op is None else {}   # the computation's spine: straight
-            if self.opts.derivatives and self.member.get(i) not in self.collapsed:
+            if self.opts.derivatives and k is not None and self.member.get(i) not in self.collapsed:
                 d = local_derivative(t, k)
                 if d is not None:
                     e["label"] = self.opts.number(d)
@@ -321,11 +406,21 @@ class _Drawing:
             edge(shown(i, f"cut{i}"), shown(i, o), {"style": "dotted", "color": "#999999",
                                                     "weight": "1"})
 
+    def constant(self, i, k, c):
+        """A constant input k of tensor i's op: a grey text node with a dashed edge."""
+        nid = f"c{i}_{k}"
+        self.node(i, nid, {"label": constant_label(c, self.opts), "shape": "plaintext",
+                           "fontcolor": "#666666", "fontname": MONO})
+        self.edge(self.shown(i, nid), self.shown(i, f"o{i}"),
+                  {"style": "dashed", "color": "#999999", "weight": "1"})
+
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
-        g = Digraph(name, graph_attr={"rankdir": self.opts.rankdir, "fontname": "Helvetica"},
-                    node_attr={"fontname": "Helvetica", "fontsize": "12"},
-                    edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7",
+        size = f"{self.opts.font_size:g}"        # every text: tensors, ops, edges, boxes
+        g = Digraph(name, graph_attr={"rankdir": self.rankdir, "fontname": "Helvetica",
+                                      "fontsize": size, "ranksep": "0.3", "nodesep": "0.12"},
+                    node_attr={"fontname": "Helvetica", "fontsize": size},
+                    edge_attr={"fontname": "Helvetica", "fontsize": size, "arrowsize": "0.7",
                                "weight": "4"})     # tensor-op edges straight; constants weight 1
         for nid, attrs in self.top:
             g.node(nid, **attrs)
@@ -343,11 +438,18 @@ class _Drawing:
             g.node("legend", **_legend(self.bounds))
         label = [self.state.get("title")] if self.state.get("title") else []
         graph = self.graph
-        if len(graph) < graph.n_total:
-            label.append(f"drew {len(graph)} of {graph.n_total} tensors ({graph.limits}); "
-                         f"'... n more' marks inputs left out")
+        if len(graph) + graph.n_hidden < graph.n_total:
+            note = (f"drew {len(graph)} of {graph.n_total - graph.n_hidden} tensors "
+                    f"({graph.limits});\n'... n more' marks inputs left out")
+            if self.member.get(0) is None:      # next to the output, which is always drawn
+                g.node("note", label=note, shape="plaintext", fontcolor="#666666")
+                with g.subgraph() as same:
+                    same.attr(rank="same")
+                    same.edge("t0", "note", style="invis")
+            else:
+                label.append(note.replace("\n", " "))
         if label:
-            g.attr(label="\n".join(label), labelloc="t", labeljust="l", fontsize="12")
+            g.attr(label="\n".join(label), labelloc="t", labeljust="l")
         return g
 
 

@@ -8,7 +8,6 @@ one pass, whatever `.grad` holds from earlier calls.
 
 import hashlib
 import html
-import io
 import os
 import warnings
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from ._dot import build
 from ._graph import gradient_pass
-from ._render import GraphvizNotFound, render_source
+from ._render import GraphvizNotFound, pdf_from_pngs, render_source
 
 CURRENT, NEW, ADDED = "#ffe08a", "#c7e9c0", "#fdae6b"
 
@@ -126,30 +125,14 @@ class Frames:
     def save_pdf(self, path, dpi=150):
         """Write one PDF with one page per step (PNG frames placed by matplotlib's PdfPages,
         which needs no Graphviz PDF support)."""
-        try:
-            import matplotlib
-            matplotlib.use("Agg", force=False)
-            import matplotlib.image as mpimg
-            import matplotlib.pyplot as plt
-            from matplotlib.backends.backend_pdf import PdfPages
-        except ImportError:
-            raise ImportError("Frames.save_pdf needs matplotlib: pip install matplotlib") from None
-        with PdfPages(path, metadata={"CreationDate": None, "ModDate": None}) as pdf:
-            for g in self.graphs:
-                png = render_source(g.source, "png", args=[f"-Gdpi={dpi}"])
-                img = mpimg.imread(io.BytesIO(png), format="png")
-                h, w = img.shape[:2]
-                fig = plt.figure(figsize=(w / dpi, h / dpi), dpi=dpi)
-                fig.figimage(img, resize=False)
-                pdf.savefig(fig, dpi=dpi)
-                plt.close(fig)
-        return path
+        return pdf_from_pngs([render_source(g.source, "png", args=[f"-Gdpi={dpi}"])
+                              for g in self.graphs], path, dpi)
 
     def to_html(self):
         """One self-contained HTML fragment: every frame's SVG and a small slider script.
         Without JavaScript all frames show one below the other."""
         try:
-            bodies = [_svg_body(render_source(g.source, "svg").decode("utf-8"))
+            bodies = [svg_body(render_source(g.source, "svg").decode("utf-8"))
                       for g in self.graphs]
         except GraphvizNotFound as e:
             warnings.warn(str(e), UserWarning, stacklevel=2)
@@ -164,7 +147,7 @@ class Frames:
     _repr_html_ = to_html
 
 
-def _svg_body(svg):
+def svg_body(svg):
     """An SVG document without its XML prolog and doctype, to sit inside HTML."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg

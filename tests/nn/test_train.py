@@ -286,3 +286,67 @@ def test_spirals_three_classes_95_percent(seed):
                   full_batch(Xtr, ytr), epochs=300, progress=False, metrics=["accuracy"])
     assert hist["accuracy"][-1] >= 0.97
     assert held_out_accuracy(model, Xte, yte) >= 0.95
+
+
+# ---- pictures of training: gradient norms per layer, weight and gradient histograms ------
+def two_layer_fit(track):
+    X = np.random.default_rng(0).normal(size=(24, 2))
+    Y = X[:, :1] * 2 - X[:, 1:]
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+    hist = nn.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05),
+                  data.DataLoader((X, Y), batch_size=8), epochs=3, progress=False,
+                  track_gradients=track)
+    return model, hist
+
+
+def test_fit_records_every_parameters_gradient_norm_at_every_step():
+    model, hist = two_layer_fit(True)
+    names = [n for n, _ in model.named_parameters()]
+    assert list(hist.gradients) == names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(len(v) == 3 * 3 for v in hist.gradients.values())      # 3 epochs x 3 batches
+    for name, p in model.named_parameters():        # the last step's gradient is still there
+        assert hist.gradients[name][-1] == pytest.approx(np.linalg.norm(p.grad.numpy()))
+    layers = hist.layer_gradients()
+    assert list(layers) == ["0", "2"]
+    np.testing.assert_allclose(layers["0"], np.hypot(hist.gradients["0.weight"],
+                                                     hist.gradients["0.bias"]))
+    _, plain = two_layer_fit(False)
+    assert plain.gradients == {}                     # negative control: only when asked
+    with pytest.raises(ValueError, match="track_gradients=True"):
+        plain.plot_gradients()
+
+
+def test_plot_gradients_draws_one_log_scale_line_per_layer():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    _, hist = two_layer_fit(True)
+    fig = hist.plot_gradients()
+    (ax,) = fig.axes
+    assert [ln.get_label() for ln in ax.get_lines()] == ["0", "2"]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "training step"
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), hist.layer_gradients()["2"])
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), np.arange(1, 10))
+    plt.close("all")
+
+
+def test_plot_histograms_shows_weights_and_gradients_per_layer():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from nn.train import plot_histograms
+    model, _ = two_layer_fit(False)
+    fig = plot_histograms(model, bins=5)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["0: weights", "0: gradients", "2: weights", "2: gradients"]
+    counts = [sum(patch.get_height() for patch in ax.patches) for ax in fig.axes]
+    assert counts == [12, 12, 5, 5]                   # 2x4 + 4 and 4x1 + 1 numbers each
+    fresh = nn.Linear(3, 2)                           # no backward yet: said, not drawn
+    fig = plot_histograms(fresh)
+    assert [ax.get_title() for ax in fig.axes] == ["(top level): weights",
+                                                   "(top level): gradients"]
+    assert fig.axes[1].texts[0].get_text() == "no gradient yet" and not fig.axes[1].patches
+    plt.close("all")
+    with pytest.raises(ValueError, match="Tanh has no parameters"):
+        plot_histograms(nn.Tanh())
