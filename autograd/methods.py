@@ -114,6 +114,8 @@ def numpy_functions():
                     isinstance(fn, np.ufunc) or hasattr(fn, "_implementation")):
                 table[fn] = getattr(source, name)
     table.update({getattr(np, n): _on_values(getattr(np, n)) for n in READ_ONLY})
+    table.update({np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim,   # ops ask these
+                  np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis]})
     return table
 
 
