@@ -69,9 +69,11 @@ def _push(t, heap, seen, found_leaves):
         heapq.heappush(heap, (-t._seq, t))
 
 
-def breadth_first(roots):
+def breadth_first(roots, inputs_of=None):
     """(tensor, depth) for every tensor the roots were computed from (through all recorded
-    inputs, constant tensors included), breadth first, inputs in positional order, each once."""
+    inputs, constant tensors included), breadth first, inputs in positional order, each once.
+    `inputs_of(t)` replaces the recorded inputs (a picture that folds chains walks its own)."""
+    inputs_of = inputs if inputs_of is None else inputs_of
     seen, queue = set(), deque()
     for r in roots:
         if id(r) not in seen:
@@ -80,7 +82,7 @@ def breadth_first(roots):
     while queue:
         t, depth = queue.popleft()
         yield t, depth
-        for x in inputs(t):
+        for x in inputs_of(t):
             if hasattr(x, "_op") and id(x) not in seen:
                 seen.add(id(x))
                 queue.append((x, depth + 1))

@@ -1,11 +1,9 @@
 """The part of a computation graph a picture shows: which tensors, in which order, cut where.
 
-Everything here walks iteratively (a deque, never recursion), so graphs of millions of nodes
+Every walk is autograd.graph's (iterative, never recursion), so graphs of millions of nodes
 work. Tensors are numbered in breadth-first order from the roots, inputs in positional order:
 the same computation always gets the same ids, which makes the DOT source deterministic.
 """
-
-from collections import deque
 
 import numpy as np
 
@@ -55,7 +53,7 @@ class Graph:
         self.folds_by_id = find_folds(everything, roots, fold) if fold else {}
         self.n_hidden = sum(len(f.hidden) for f in self.folds_by_id.values())
         self.order, self.index, self.cut, self.depth = [], {}, {}, []
-        for t, depth in self._walk():
+        for t, depth in _walk.breadth_first(self.roots, self.inputs_of):
             if ((max_nodes is None or len(self.order) < max_nodes)
                     and (max_depth is None or depth <= max_depth)):
                 self.index[id(t)] = len(self.order)
@@ -74,20 +72,6 @@ class Graph:
         return f.inputs if f is not None else [x for x in _walk.inputs(t)
                                                if isinstance(x, Tensor)]
 
-    def _walk(self):
-        """(tensor, depth) breadth-first from the roots through inputs_of, each once."""
-        seen, queue = set(), deque()
-        for r in self.roots:
-            if id(r) not in seen:
-                seen.add(id(r))
-                queue.append((r, 0))
-        while queue:
-            t, depth = queue.popleft()
-            yield t, depth
-            for x in self.inputs_of(t):
-                if id(x) not in seen:
-                    seen.add(id(x))
-                    queue.append((x, depth + 1))
 
     def __len__(self):
         return len(self.order)
