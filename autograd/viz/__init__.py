@@ -50,7 +50,7 @@ __all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph",
 
 def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None, font_size=14):
+         color_grad=False, title=None, font_size=14, composites="auto"):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
@@ -77,9 +77,13 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
         four increasing thresholds between the bands of BANDS.
     title: a line of text above the picture.
     font_size: the size in points of all text: values, op labels, edge labels, boxes, notes.
+    composites: 'collapse' draws each call of a composite (softmax, cross_entropy, a function
+        under autograd.scope) as one node named after it, between the tensors that cross its
+        boundary; 'expand' draws its primitives; 'auto' (the default) collapses when a tensor
+        in the graph has more than one element, so scalar lecture graphs show every op.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size)
+                   color_grad, font_size, composites)
     graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)

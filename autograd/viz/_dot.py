@@ -14,9 +14,10 @@ from ..tensor import Tensor
 from .. import graph as _walk
 from ._graph import local_derivative
 from ._render import Digraph
+from ._scopes import composite_calls
 
 FIELDS = ("name", "value", "grad", "shape", "dtype")
-SYMBOLS = {"add": "+", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
+SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
            "matmul": "@"}
 # Gradient magnitude (root mean square) bands: upper bound, fill colour, font colour, legend.
 BANDS = ((1e-6, "#2c4a9a", "white", "vanishing"), (1e-3, "#9ab8ec", "black", "small"),
@@ -37,6 +38,7 @@ class Options:
     collapse: object = False
     color_grad: object = False
     font_size: float = 14
+    composites: str = "expand"
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
@@ -57,6 +59,9 @@ class Options:
         if not isinstance(self.font_size, (int, float)) or not self.font_size > 0:
             raise ValueError(f"draw: font_size must be a positive number of points; got "
                              f"{self.font_size!r}")
+        if self.composites not in ("auto", "collapse", "expand"):
+            raise ValueError(f"draw: composites must be 'auto', 'collapse' or 'expand'; got "
+                             f"{self.composites!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -297,11 +302,18 @@ def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
-    drawing = _Drawing(graph, opts, grads, state or {})
-    for i in topological(graph):        # made first, drawn first: neuron 0 above neuron 1
-        t = graph.order[i]
-        drawing.tensor(i, t)
-        if t.op is not None:
+    made = topological(graph)
+    collapse = opts.composites == "collapse" or (opts.composites == "auto" and any(
+        t.size != 1 for t in graph.order))
+    calls = composite_calls(graph, made) if collapse else {}
+    drawing = _Drawing(graph, opts, grads, state or {}, calls)
+    for i in made:        # made first, drawn first: neuron 0 above neuron 1
+        t, call = graph.order[i], calls.get(i)
+        if call is None or i in call.outputs:
+            drawing.tensor(i, t)
+        if call is not None and i in call.outputs:
+            drawing.call(i, call)
+        elif call is None and t.op is not None:
             drawing.operation(i, t)
     return drawing.digraph(name)
 
@@ -310,7 +322,8 @@ class _Drawing:
     """The nodes and edges of one picture, gathered first (each in its module's box, or folded
     into the box's one node when the module is collapsed), then written as a Digraph."""
 
-    def __init__(self, graph, opts, grads, state):
+    def __init__(self, graph, opts, grads, state, calls=None):
+        self.calls, self.calls_drawn = calls or {}, {}
         self.graph, self.opts, self.grads, self.state = graph, opts, grads, state
         self.text, self.hot = state.get("text"), state.get("hot", ())
         self.marks, self.current = state.get("marks", {}), state.get("current")
@@ -328,9 +341,33 @@ class _Drawing:
         self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
         self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
-            graph, opts, lambda i: member.get(i) if member.get(i) in self.collapsed else None)
+            graph, opts, self._collapsed_into)
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
+
+    def _collapsed_into(self, i):
+        """What tensor i is drawn inside, for the size estimate: its collapsed module, the
+        call of a composite it is internal to (a short key), or None."""
+        m = self.member.get(i)
+        if m in self.collapsed:
+            return m
+        call = self.calls.get(i)
+        return f"s{call.members[0]}" if call is not None and i not in call.outputs else None
+
+    def call(self, i, call):
+        """The node of a composite's call (once) and its edge to output i; edges from its
+        inputs into it."""
+        nid, shown = f"s{call.members[0]}", self.shown
+        if nid not in self.calls_drawn:
+            self.calls_drawn[nid] = i
+            self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",
+                               "style": "filled,rounded", "fillcolor": "#e6f0e6",
+                               "height": "0.3", "margin": "0.06,0.02"})
+            for j in call.inputs:
+                x = self.graph.order[j]
+                edge_attrs = {"weight": "2"} if x.op is None else {}
+                self.edge(shown(j, f"t{j}"), shown(i, nid), edge_attrs)
+        self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
 
     def node(self, i, nid, attrs):
         m = self.member.get(i)

@@ -1,0 +1,82 @@
+"""Composites drawn as one node (from Tensor.scope), and module boxes from scopes."""
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Tensor
+
+viz = pytest.importorskip("autograd.viz")
+from autograd.viz import draw  # noqa: E402
+from pictures import chain_rule, edges, nodes, small_cnn, tensor_mlp  # noqa: E402
+
+
+def ops(source):
+    """The labels of operation nodes (o...) and collapsed calls (s...)."""
+    return sorted(text.strip('"') for n, text in nodes(source).items() if n[0] in "os")
+
+
+def test_a_tensor_graph_draws_the_loss_as_one_node():
+    src = draw(tensor_mlp()).source
+    assert "CrossEntropyLoss" in ops(src)
+    assert "logsumexp" not in src and "getitem" not in src
+    expanded = draw(tensor_mlp(), composites="expand").source
+    assert "logsumexp" in expanded and "CrossEntropyLoss" not in expanded    # negative control
+    assert len(nodes(expanded)) > len(nodes(src)) + 6
+
+
+def test_the_collapsed_node_sits_between_the_tensors_crossing_its_boundary():
+    loss = tensor_mlp()
+    src = draw(loss, composites="collapse").source
+    call = next(n for n, text in nodes(src).items() if text == "CrossEntropyLoss")
+    into = [a for a, b, _ in edges(src) if b == call]
+    out = [b for a, b, _ in edges(src) if a == call]
+    assert out == ["t0"]                                   # the loss, the root
+    assert len(into) == 1 and "shape (5, 3)" in nodes(src)[into[0]]     # the logits
+
+
+def test_scalar_graphs_keep_every_primitive_by_default():
+    x = Tensor(0.5, requires_grad=True, name="x")
+    y = Tensor(2.0, requires_grad=True, name="y")
+    with ag.scope("mine"):
+        f = ag.tanh(x * y) + x
+    assert "mine" not in draw(f).source
+    assert "mine" in ops(draw(f, composites="collapse").source)
+
+
+def test_a_users_scope_collapses_in_a_tensor_graph():
+    x = Tensor(np.ones(3), requires_grad=True, name="x")
+
+    @ag.scope("gelu_ish")
+    def act(v):
+        return v * ag.sigmoid(1.702 * v)
+
+    out = act(x).sum()
+    src = draw(out).source
+    assert "gelu_ish" in ops(src) and "sigmoid" not in src
+    assert "sigmoid" in draw(out, composites="expand").source
+
+
+def test_drawing_collapsed_changes_no_value_or_gradient():
+    loss = tensor_mlp()
+    loss.backward()
+    leaves = [t for t in _leaves(loss) if t.grad is not None]
+    before = [t.grad.data.copy() for t in leaves]
+    draw(loss)
+    assert all(np.array_equal(t.grad.data, b) for t, b in zip(leaves, before))
+
+
+def test_the_cnn_draws_its_layers_as_nodes():
+    labels = ops(draw(small_cnn()).source)
+    assert "conv" in labels and "2 7 ops" in labels          # the max pool: a module path
+    assert "relu" in labels and "reshape shape=(2, 8)" in labels    # one op: drawn as it is
+
+
+def test_bad_option():
+    with pytest.raises(ValueError, match="composites must be"):
+        draw(chain_rule()[0], composites="fold")
+
+
+def _leaves(root):
+    from autograd import graph
+    return [t for t, _ in graph.breadth_first([root]) if t.op is None]
