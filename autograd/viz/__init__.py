@@ -70,8 +70,9 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
     derivatives: label each edge of a one-element tensor into an operation with the local
         derivative d out / d in (from the op's own VJP), the factor the chain rule multiplies.
     group: put parameters named by module path ('layers.0.weight') and the operations using
-        them into one box per module. True: the module is the name up to its last dot; an int
-        k: its first k parts; or a callable name -> module (or None).
+        them into one box per module. True: the module is the name up to its last dot, and in
+        a tensor graph an activation made inside a module's call (Tensor.scope) joins that
+        module's box; an int k: a name's first k parts; or a callable name -> module (or None).
     collapse: True, or module names: draw those modules as one node each (implies group).
     color_grad: fill tensors by the size (rms) of their gradient, with a legend; True or
         four increasing thresholds between the bands of BANDS.

@@ -14,7 +14,8 @@ from ..tensor import Tensor
 from .. import graph as _walk
 from ._graph import local_derivative
 from ._render import Digraph
-from ._scopes import composite_calls
+from ._scopes import (composite_calls, module_of_scope, module_paths, tensor_graph,
+                      with_parameters)
 
 FIELDS = ("name", "value", "grad", "shape", "dtype")
 SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
@@ -204,11 +205,17 @@ def modules(graph, opts):
     """{tensor number: module path} for the tensors a module box holds: its named parameters
     and what is computed from them alone (a weight's transpose), the operations that use those
     directly (with other inputs from no other module), and the operations that only combine
-    two or more of its results."""
+    two or more of its results. With group=True, an activation made inside a module's call
+    (its scope names the module) belongs to the innermost such module that reads parameters,
+    in a tensor graph."""
     found, pure = {}, set()     # pure: computed from one module's parameters alone
+    paths = module_paths(graph) if opts.group is True and tensor_graph(graph) else None
+    params = with_parameters(graph) if paths is not None else None
     for i in topological(graph):
         t = graph.order[i]
         m = opts.module_of(t.name)
+        if m is None and paths is not None and t.op is not None:
+            m = module_of_scope(t.scope, paths, params)
         if m is None and t.op is not None:
             direct, other = set(), []
             ins = [x for x in t.inputs if isinstance(x, Tensor)]
@@ -303,8 +310,8 @@ def build(graph, opts, grads, name="autograd", state=None):
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     made = topological(graph)
-    collapse = opts.composites == "collapse" or (opts.composites == "auto" and any(
-        t.size != 1 for t in graph.order))
+    collapse = opts.composites == "collapse" or (opts.composites == "auto"
+                                                 and tensor_graph(graph))
     calls = composite_calls(graph, made) if collapse else {}
     drawing = _Drawing(graph, opts, grads, state or {}, calls)
     for i in made:        # made first, drawn first: neuron 0 above neuron 1

@@ -31,6 +31,12 @@ class Call:
         return f"{self.name}\n{what}"
 
 
+def tensor_graph(graph):
+    """True when a tensor in the graph has more than one element: scopes are drawn then;
+    a scalar lecture graph shows every op, grouped by parameter names only."""
+    return any(t.size != 1 for t in graph.order)
+
+
 def module_paths(graph):
     """Every path that starts the dotted name of a leaf in the graph ('layers', 'layers.0')."""
     paths = set()
@@ -111,6 +117,11 @@ def _boundaries(graph, found):
                 outer.outputs.append(i)
 
 
-def module_of_scope(scope, paths):
-    """The innermost module in a scope, or None."""
-    return next((s for s in reversed(scope) if is_module(s, paths)), None)
+def module_of_scope(scope, paths, params):
+    """The innermost module in a scope that reads parameters (`params`: with_parameters),
+    not counting the outermost module (its class name: its box would hold only the ops of
+    its own forward, beside its sub-modules' boxes), or None."""
+    for n in range(len(scope) - 1, 0 if scope[:1] and scope[0][:1].isupper() else -1, -1):
+        if is_module(scope[n], paths) and scope[:n + 1] in params:
+            return scope[n]
+    return None

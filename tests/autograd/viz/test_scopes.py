@@ -1,5 +1,7 @@
 """Composites drawn as one node (from Tensor.scope), and module boxes from scopes."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,24 @@ def test_bad_option():
 def _leaves(root):
     from autograd import graph
     return [t for t, _ in graph.breadth_first([root]) if t.op is None]
+
+
+def _cluster(source, label):
+    """The DOT text of the module box labelled `label`."""
+    for body in re.findall(r"subgraph cluster_\w+ \{(.*?)\n\t\}", source, re.S):
+        if re.search(rf'\blabel="?{re.escape(label)}"?[\s\]]', body):
+            return body
+    raise AssertionError(f"no box {label}")
+
+
+def test_activations_join_their_modules_box():
+    src = draw(tensor_mlp(), group=True).source
+    first = _cluster(src, "layers.0")
+    assert "<b>layers.0.weight</b>" in first and "shape (5, 8)" in first     # an activation
+    relu = next(n for n, text in nodes(src).items() if text == "relu")
+    assert relu not in first and relu not in _cluster(src, "layers.1")    # MLP's own op
+    conv = draw(small_cnn(), group=True, composites="expand").source
+    by_names = draw(small_cnn(), group=lambda n: n.rsplit(".", 1)[0] if "." in n else None,
+                    composites="expand").source
+    ops_in = [len(re.findall(r"\n\t\to\d+ \[", _cluster(s, "0"))) for s in (conv, by_names)]
+    assert ops_in == [8, 5]     # from scopes: every op of the conv; from names: ops reading W
