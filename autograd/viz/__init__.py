@@ -80,7 +80,8 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
     font_size: the size in points of all text: values, op labels, edge labels, boxes, notes.
     composites: 'collapse' draws each call of a composite (softmax, cross_entropy, a function
         under autograd.scope) as one node named after it, between the tensors that cross its
-        boundary; 'expand' draws its primitives; 'auto' (the default) collapses when a tensor
+        boundary; 'box' draws its primitives inside a dotted box named after it; 'expand'
+        draws its primitives; 'auto' (the default) collapses when a tensor
         in the graph has more than one element, so scalar lecture graphs show every op.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,

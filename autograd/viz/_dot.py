@@ -60,9 +60,9 @@ class Options:
         if not isinstance(self.font_size, (int, float)) or not self.font_size > 0:
             raise ValueError(f"draw: font_size must be a positive number of points; got "
                              f"{self.font_size!r}")
-        if self.composites not in ("auto", "collapse", "expand"):
-            raise ValueError(f"draw: composites must be 'auto', 'collapse' or 'expand'; got "
-                             f"{self.composites!r}")
+        if self.composites not in ("auto", "collapse", "box", "expand"):
+            raise ValueError(f"draw: composites must be 'auto', 'collapse', 'box' or 'expand'; "
+                             f"got {self.composites!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -310,10 +310,13 @@ def build(graph, opts, grads, name="autograd", state=None):
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     made = topological(graph)
-    collapse = opts.composites == "collapse" or (opts.composites == "auto"
-                                                 and tensor_graph(graph))
-    calls = composite_calls(graph, made) if collapse else {}
+    mode = opts.composites
+    if mode == "auto":
+        mode = "collapse" if tensor_graph(graph) else "expand"
+    found = composite_calls(graph, made) if mode != "expand" else {}
+    calls = found if mode == "collapse" else {}
     drawing = _Drawing(graph, opts, grads, state or {}, calls)
+    drawing.boxed = found if mode == "box" else {}
     for i in made:        # made first, drawn first: neuron 0 above neuron 1
         t, call = graph.order[i], calls.get(i)
         if call is None or i in call.outputs:
@@ -331,6 +334,7 @@ class _Drawing:
 
     def __init__(self, graph, opts, grads, state, calls=None):
         self.calls, self.calls_drawn = calls or {}, {}
+        self.boxed, self.call_boxes = {}, {}
         self.graph, self.opts, self.grads, self.state = graph, opts, grads, state
         self.text, self.hot = state.get("text"), state.get("hot", ())
         self.marks, self.current = state.get("marks", {}), state.get("current")
@@ -380,7 +384,22 @@ class _Drawing:
         m = self.member.get(i)
         if m in self.collapsed:
             return
+        call = self.boxed.get(i)
+        if call is not None:
+            self.call_boxes.setdefault(id(call), (call, m, []))[2].append((nid, attrs))
+            return
         (self.boxes[m] if m is not None else self.top).append((nid, attrs))
+
+    def _call_boxes(self, g, m):
+        """The boxes of the composites' calls drawn inside module m (None: outside any)."""
+        for call, owner, drawn in self.call_boxes.values():
+            if owner != m:
+                continue
+            with g.subgraph(name=f"cluster_s{call.members[0]}") as sub:
+                sub.attr(label=call.label(self.graph), style="rounded,dotted", color="#4d8f4d",
+                         fontcolor="#3a6b3a")
+                for n, attrs in drawn:
+                    sub.node(n, **attrs)
 
     def shown(self, i, nid):
         m = self.member.get(i)
@@ -476,6 +495,8 @@ class _Drawing:
                 sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
                 for n, attrs in self.boxes[m]:
                     sub.node(n, **attrs)
+                self._call_boxes(sub, m)
+        self._call_boxes(g, None)
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)
         if self.used_bands:

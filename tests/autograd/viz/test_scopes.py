@@ -103,3 +103,14 @@ def test_activations_join_their_modules_box():
                     composites="expand").source
     ops_in = [len(re.findall(r"\n\t\to\d+ \[", _cluster(s, "0"))) for s in (conv, by_names)]
     assert ops_in == [8, 5]     # from scopes: every op of the conv; from names: ops reading W
+
+
+def test_box_draws_the_primitives_inside_a_box_named_after_the_composite():
+    src = draw(tensor_mlp(), composites="box").source
+    box = _cluster(src, "CrossEntropyLoss")
+    assert "logsumexp" in box and "getitem" in box
+    assert "CrossEntropyLoss" not in ops(src)               # no collapsed node
+    nested = draw(small_cnn(), composites="box", group=True).source
+    module = _cluster(nested, "0")
+    assert "subgraph cluster_s" in module and "label=conv" in module     # inside its module
+    assert "cluster_s" not in draw(tensor_mlp(), composites="expand").source
