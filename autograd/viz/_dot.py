@@ -390,6 +390,20 @@ class _Drawing:
             return
         (self.boxes[m] if m is not None else self.top).append((nid, attrs))
 
+    def _module_box(self, g, m, inside):
+        """Module m in g: one node when collapsed, else a box of its nodes and sub-modules."""
+        nid = self.box_ids[m]
+        if m in self.collapsed:
+            g.node(nid, **_module_node(m, self.graph, self.member, self.opts))
+            return
+        with g.subgraph(name=f"cluster_{nid}") as sub:
+            sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
+            for n, attrs in self.boxes[m]:
+                sub.node(n, **attrs)
+            self._call_boxes(sub, m)
+            for child in inside.get(m, ()):
+                self._module_box(sub, child, inside)
+
     def _call_boxes(self, g, m):
         """The boxes of the composites' calls drawn inside module m (None: outside any)."""
         for call, owner, drawn in self.call_boxes.values():
@@ -487,15 +501,12 @@ class _Drawing:
                                "weight": "4"})     # tensor-op edges straight; constants weight 1
         for nid, attrs in self.top:
             g.node(nid, **attrs)
-        for m, nid in self.box_ids.items():
-            if m in self.collapsed:
-                g.node(nid, **_module_node(m, self.graph, self.member, self.opts))
-                continue
-            with g.subgraph(name=f"cluster_{nid}") as sub:
-                sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
-                for n, attrs in self.boxes[m]:
-                    sub.node(n, **attrs)
-                self._call_boxes(sub, m)
+        inside = {}         # a module's box holds the boxes of its sub-modules ('a' holds 'a.b')
+        for m in self.box_ids:
+            outer = max((p for p in self.box_ids if m.startswith(p + ".")), key=len, default=None)
+            inside.setdefault(outer if outer not in self.collapsed else None, []).append(m)
+        for m in inside.get(None, ()):
+            self._module_box(g, m, inside)
         self._call_boxes(g, None)
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)

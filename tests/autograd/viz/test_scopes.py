@@ -114,3 +114,24 @@ def test_box_draws_the_primitives_inside_a_box_named_after_the_composite():
     module = _cluster(nested, "0")
     assert "subgraph cluster_s" in module and "label=conv" in module     # inside its module
     assert "cluster_s" not in draw(tensor_mlp(), composites="expand").source
+
+
+def test_a_sub_modules_box_sits_inside_its_modules_box():
+    import nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return ag.tanh(self.lin(x))
+
+    ag.manual_seed(0)
+    out = nn.Sequential(Block(), nn.Linear(2, 1))(Tensor(np.ones((3, 2)), name="x")).sum()
+    src = draw(out, group=True).source
+    block = _cluster(src, "0")
+    assert "tanh" in block and re.search(r'label="?0\.lin"?[\s\]]', block)     # nested
+    assert not re.search(r'label="?1"?[\s\]]', block)                          # a sibling
+    closed = draw(out, collapse=["0.lin"]).source
+    assert "<b>0.lin</b>" in _cluster(closed, "0")          # a collapsed sub-module: a node in it
