@@ -50,7 +50,7 @@ __all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph",
 
 def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None, font_size=14):
+         color_grad=False, title=None, font_size=14, composites="auto"):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
@@ -70,16 +70,22 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
     derivatives: label each edge of a one-element tensor into an operation with the local
         derivative d out / d in (from the op's own VJP), the factor the chain rule multiplies.
     group: put parameters named by module path ('layers.0.weight') and the operations using
-        them into one box per module. True: the module is the name up to its last dot; an int
-        k: its first k parts; or a callable name -> module (or None).
+        them into one box per module. True: the module is the name up to its last dot, and in
+        a tensor graph an activation made inside a module's call (Tensor.scope) joins that
+        module's box; an int k: a name's first k parts; or a callable name -> module (or None).
     collapse: True, or module names: draw those modules as one node each (implies group).
     color_grad: fill tensors by the size (rms) of their gradient, with a legend; True or
         four increasing thresholds between the bands of BANDS.
     title: a line of text above the picture.
     font_size: the size in points of all text: values, op labels, edge labels, boxes, notes.
+    composites: 'collapse' draws each call of a composite (softmax, cross_entropy, a function
+        under autograd.scope) as one node named after it, between the tensors that cross its
+        boundary; 'box' draws its primitives inside a dotted box named after it; 'expand'
+        draws its primitives; 'auto' (the default) collapses when a tensor
+        in the graph has more than one element, so scalar lecture graphs show every op.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size)
+                   color_grad, font_size, composites)
     graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)

@@ -14,9 +14,11 @@ from ..tensor import Tensor
 from .. import graph as _walk
 from ._graph import local_derivative
 from ._render import Digraph
+from ._scopes import (composite_calls, module_of_scope, module_paths, tensor_graph,
+                      with_parameters)
 
 FIELDS = ("name", "value", "grad", "shape", "dtype")
-SYMBOLS = {"add": "+", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
+SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "negative": "neg",
            "matmul": "@"}
 # Gradient magnitude (root mean square) bands: upper bound, fill colour, font colour, legend.
 BANDS = ((1e-6, "#2c4a9a", "white", "vanishing"), (1e-3, "#9ab8ec", "black", "small"),
@@ -37,6 +39,7 @@ class Options:
     collapse: object = False
     color_grad: object = False
     font_size: float = 14
+    composites: str = "expand"
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
@@ -57,6 +60,9 @@ class Options:
         if not isinstance(self.font_size, (int, float)) or not self.font_size > 0:
             raise ValueError(f"draw: font_size must be a positive number of points; got "
                              f"{self.font_size!r}")
+        if self.composites not in ("auto", "collapse", "box", "expand"):
+            raise ValueError(f"draw: composites must be 'auto', 'collapse', 'box' or 'expand'; "
+                             f"got {self.composites!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -199,11 +205,17 @@ def modules(graph, opts):
     """{tensor number: module path} for the tensors a module box holds: its named parameters
     and what is computed from them alone (a weight's transpose), the operations that use those
     directly (with other inputs from no other module), and the operations that only combine
-    two or more of its results."""
+    two or more of its results. With group=True, an activation made inside a module's call
+    (its scope names the module) belongs to the innermost such module that reads parameters,
+    in a tensor graph."""
     found, pure = {}, set()     # pure: computed from one module's parameters alone
+    paths = module_paths(graph) if opts.group is True and tensor_graph(graph) else None
+    params = with_parameters(graph) if paths is not None else None
     for i in topological(graph):
         t = graph.order[i]
         m = opts.module_of(t.name)
+        if m is None and paths is not None and t.op is not None:
+            m = module_of_scope(t.scope, paths, params)
         if m is None and t.op is not None:
             direct, other = set(), []
             ins = [x for x in t.inputs if isinstance(x, Tensor)]
@@ -297,11 +309,21 @@ def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
-    drawing = _Drawing(graph, opts, grads, state or {})
-    for i in topological(graph):        # made first, drawn first: neuron 0 above neuron 1
-        t = graph.order[i]
-        drawing.tensor(i, t)
-        if t.op is not None:
+    made = topological(graph)
+    mode = opts.composites
+    if mode == "auto":
+        mode = "collapse" if tensor_graph(graph) else "expand"
+    found = composite_calls(graph, made) if mode != "expand" else {}
+    calls = found if mode == "collapse" else {}
+    drawing = _Drawing(graph, opts, grads, state or {}, calls)
+    drawing.boxed = found if mode == "box" else {}
+    for i in made:        # made first, drawn first: neuron 0 above neuron 1
+        t, call = graph.order[i], calls.get(i)
+        if call is None or i in call.outputs:
+            drawing.tensor(i, t)
+        if call is not None and i in call.outputs:
+            drawing.call(i, call)
+        elif call is None and t.op is not None:
             drawing.operation(i, t)
     return drawing.digraph(name)
 
@@ -310,7 +332,9 @@ class _Drawing:
     """The nodes and edges of one picture, gathered first (each in its module's box, or folded
     into the box's one node when the module is collapsed), then written as a Digraph."""
 
-    def __init__(self, graph, opts, grads, state):
+    def __init__(self, graph, opts, grads, state, calls=None):
+        self.calls, self.calls_drawn = calls or {}, {}
+        self.boxed, self.call_boxes = {}, {}
         self.graph, self.opts, self.grads, self.state = graph, opts, grads, state
         self.text, self.hot = state.get("text"), state.get("hot", ())
         self.marks, self.current = state.get("marks", {}), state.get("current")
@@ -328,15 +352,68 @@ class _Drawing:
         self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
         self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
-            graph, opts, lambda i: member.get(i) if member.get(i) in self.collapsed else None)
+            graph, opts, self._collapsed_into)
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
+
+    def _collapsed_into(self, i):
+        """What tensor i is drawn inside, for the size estimate: its collapsed module, the
+        call of a composite it is internal to (a short key), or None."""
+        m = self.member.get(i)
+        if m in self.collapsed:
+            return m
+        call = self.calls.get(i)
+        return f"s{call.members[0]}" if call is not None and i not in call.outputs else None
+
+    def call(self, i, call):
+        """The node of a composite's call (once) and its edge to output i; edges from its
+        inputs into it."""
+        nid, shown = f"s{call.members[0]}", self.shown
+        if nid not in self.calls_drawn:
+            self.calls_drawn[nid] = i
+            self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",
+                               "style": "filled,rounded", "fillcolor": "#e6f0e6",
+                               "height": "0.3", "margin": "0.06,0.02"})
+            for j in call.inputs:
+                x = self.graph.order[j]
+                edge_attrs = {"weight": "2"} if x.op is None else {}
+                self.edge(shown(j, f"t{j}"), shown(i, nid), edge_attrs)
+        self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
 
     def node(self, i, nid, attrs):
         m = self.member.get(i)
         if m in self.collapsed:
             return
+        call = self.boxed.get(i)
+        if call is not None:
+            self.call_boxes.setdefault(id(call), (call, m, []))[2].append((nid, attrs))
+            return
         (self.boxes[m] if m is not None else self.top).append((nid, attrs))
+
+    def _module_box(self, g, m, inside):
+        """Module m in g: one node when collapsed, else a box of its nodes and sub-modules."""
+        nid = self.box_ids[m]
+        if m in self.collapsed:
+            g.node(nid, **_module_node(m, self.graph, self.member, self.opts))
+            return
+        with g.subgraph(name=f"cluster_{nid}") as sub:
+            sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
+            for n, attrs in self.boxes[m]:
+                sub.node(n, **attrs)
+            self._call_boxes(sub, m)
+            for child in inside.get(m, ()):
+                self._module_box(sub, child, inside)
+
+    def _call_boxes(self, g, m):
+        """The boxes of the composites' calls drawn inside module m (None: outside any)."""
+        for call, owner, drawn in self.call_boxes.values():
+            if owner != m:
+                continue
+            with g.subgraph(name=f"cluster_s{call.members[0]}") as sub:
+                sub.attr(label=call.label(self.graph), style="rounded,dotted", color="#4d8f4d",
+                         fontcolor="#3a6b3a")
+                for n, attrs in drawn:
+                    sub.node(n, **attrs)
 
     def shown(self, i, nid):
         m = self.member.get(i)
@@ -424,14 +501,13 @@ class _Drawing:
                                "weight": "4"})     # tensor-op edges straight; constants weight 1
         for nid, attrs in self.top:
             g.node(nid, **attrs)
-        for m, nid in self.box_ids.items():
-            if m in self.collapsed:
-                g.node(nid, **_module_node(m, self.graph, self.member, self.opts))
-                continue
-            with g.subgraph(name=f"cluster_{nid}") as sub:
-                sub.attr(label=m, style="rounded,dashed", color="#7f7f7f", fontcolor="#555555")
-                for n, attrs in self.boxes[m]:
-                    sub.node(n, **attrs)
+        inside = {}         # a module's box holds the boxes of its sub-modules ('a' holds 'a.b')
+        for m in self.box_ids:
+            outer = max((p for p in self.box_ids if m.startswith(p + ".")), key=len, default=None)
+            inside.setdefault(outer if outer not in self.collapsed else None, []).append(m)
+        for m in inside.get(None, ()):
+            self._module_box(g, m, inside)
+        self._call_boxes(g, None)
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)
         if self.used_bands:

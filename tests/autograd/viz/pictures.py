@@ -48,6 +48,30 @@ def tiny_mlp():
     return loss, [w0, b0, w1, b1]
 
 
+def tensor_mlp():
+    """A 4-8-3 nn.MLP on 5 samples with nn.CrossEntropyLoss, after backward."""
+    import nn
+    ag.manual_seed(0)
+    model = nn.MLP(4, [8, 3])
+    x = Tensor(np.linspace(-1, 1, 20).reshape(5, 4), name="x")
+    loss = nn.CrossEntropyLoss()(model(x), Tensor(np.array([0, 1, 2, 0, 1]), name="y"))
+    loss.name = "loss"
+    return loss
+
+
+def small_cnn():
+    """Conv2d(1, 2, 3) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(8, 3) on two 6x6 images,
+    summed."""
+    import nn
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(8, 3))
+    x = Tensor(np.linspace(-1, 1, 72).reshape(2, 1, 6, 6), name="x")
+    out = model(x).sum()
+    out.name = "out"
+    return out
+
+
 def nodes(source):
     """{node id: label text} from DOT source (HTML tags stripped, spaces squeezed)."""
     found = {}

@@ -18,6 +18,7 @@ from autograd import Tensor
 viz = pytest.importorskip("autograd.viz")
 from autograd.viz import draw  # noqa: E402
 from pictures import (by_name, by_name_raw, chain_rule, check_golden, edges, node_id, nodes,
+                      small_cnn, tensor_mlp,
                       tiny_mlp)  # noqa: E402
 
 
@@ -63,6 +64,8 @@ def test_local_derivatives_come_from_the_vjps():
 @pytest.mark.parametrize("golden, make, options", [
     ("chain_rule.dot", lambda: chain_rule()[0], dict(derivatives=True)),
     ("mlp.dot", lambda: tiny_mlp()[0], dict(group=True)),
+    ("tensor_mlp.dot", tensor_mlp, {}),
+    ("cnn.dot", small_cnn, {}),
 ])
 def test_golden_dot_is_byte_identical(golden, make, options):
     root = make()
