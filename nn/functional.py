@@ -438,8 +438,24 @@ def _total(terms, fname):
 
 
 from .functional_sequence import *  # noqa: E402,F401,F403  (embedding, cells, attention)
+from .functional_sequence import __all__ as _sequence_names  # noqa: E402
 
 # ---- convolution, pooling, channel dropout (nn/spatial.py) ----------------------------------
 
 from .spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: E402,F401
                       avg_pool2d, conv1d, conv2d, conv3d, dropout2d, max_pool1d, max_pool2d)
+
+__all__ += list(_sequence_names) + ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d",
+                                    "avg_pool2d", "conv1d", "conv2d", "conv3d", "dropout2d",
+                                    "max_pool1d", "max_pool2d"]
+
+# The losses, normalisations, attention and convolutions are composites of autograd ops, marked
+# so in one place: their errors name them, and the tensors they make record their name as their
+# scope (a picture draws one node for each). (Not the activations, dropout and linear: a layer's
+# box already names them, and dropout in eval mode returns its input itself, as PyTorch's.)
+for _name in ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+              "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "hinge_loss",
+              "perceptron_loss", "multi_margin_loss", "layer_norm", "batch_norm",
+              "scaled_dot_product_attention", "conv1d", "conv2d", "conv3d", "max_pool1d",
+              "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]:
+    globals()[_name] = ag.composite(globals()[_name])

@@ -152,8 +152,6 @@ TOO_BIG = {   # measured at 14 pt; what would make them fit is not the drawing's
     "02 sigmoid chain": "6 layers x 3 ops in a row: 496 x 2578 px top to bottom, 5917 x 329 "
                         "left to right; needs folding of blocks with parameters or wrapping",
     "04 by hand": "1884 x 2066 px: 2-2-1 net with every scalar op and derivative labels",
-    "12 attention": "softmax is one node now, yet 2469 x 456 px left to right: 2x2 values and "
-                    "gradients in every box; F.scaled_dot_product_attention records no scope",
 }
 
 
