@@ -8,7 +8,10 @@
    down to its input's shape (broadcasting is undone here and only here), checked, and added up;
 3. leaves (and tensors that asked with `retain_grad()`) receive `.grad`; gradients add.
 
-Cotangents live in a dict local to the pass, keyed by node identity. The graph itself is left
+Cotangents live in a dict local to the pass, keyed by node identity. An array the pass made
+itself (a sum of two cotangents, or the buffer a primitive's in-place VJP form adds into, see
+Primitive.defvjp_into) takes further contributions in place; arrays that came from elsewhere
+(the user's seed, a VJP returning its g) are never written. The graph itself is left
 as it was, so it can be drawn after backward and differentiated again: calling backward twice
 adds the gradients twice (`retain_graph` is accepted for PyTorch compatibility and ignored).
 
@@ -124,6 +127,7 @@ class _Pass:
             targets, stop
         self.hooks, self.on_step, self.useful = hooks, on_step, useful
         self.grads, self.heap, self.leaves, self.found = {}, [], [], {}
+        self.owned = {}     # id -> a cotangent array this pass made, so it may add into it
         self.special = targets is not None or on_step is not None or bool(stop)
 
     def receive(self, t, g):
@@ -157,7 +161,7 @@ class _Pass:
         heap, grads, pop, push = self.heap, self.grads, heapq.heappop, heapq.heappush
         raw, useful, special, stop, leaves = self.raw, self.useful, self.special, self.stop, \
             self.leaves
-        anomaly = modes.anomaly
+        anomaly, owned = modes.anomaly, self.owned
         nxt = None          # the next node when it is known without the heap (a chain)
         while True:
             if nxt is not None:
@@ -167,6 +171,8 @@ class _Pass:
             else:
                 break
             g = grads.pop(id(t))
+            if owned:
+                owned.pop(id(t), None)
             if special or t._hooks is not None:
                 g = self.settle(t, g)
                 if id(t) in stop:
@@ -188,32 +194,50 @@ class _Pass:
             else:
                 args, out = inputs, t
             kw, vjps, op = t._kw, t._op.vjps, t._op
+            into = op.vjps_into if raw and not anomaly else None
             for k in t._parents:
                 x = inputs[k]
                 key = id(x)
                 if useful is not None and key not in useful:
                     continue                    # no target lies behind x: skip its VJP
-                gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
-                if not raw and not isinstance(gx, Tensor):
-                    gx = _constant_vjp(op, k, gx)
-                xdata = x._data
-                if gx.shape != xdata.shape:
-                    gx = _fit(gx, xdata.shape, op, k)
-                if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
-                    gx = gx.astype(xdata.dtype)
-                if anomaly:
-                    check_backward(op, t, k, gx)
                 prev = grads.get(key)
-                if prev is None:
-                    grads[key] = gx
-                    if x._op is None:
-                        leaves.append(x)
-                    elif nxt is None:
-                        nxt = x
-                    else:
-                        push(heap, (-x._seq, x))
+                if into is not None and into[k] is not None:
+                    # the VJP adds into a buffer of x's shape: n slices of x cost one buffer
+                    if prev is None or owned.get(key) is not prev:
+                        xdata = x._data
+                        buf = np.zeros(xdata.shape, xdata.dtype) if prev is None else \
+                            np.array(prev, dtype=xdata.dtype)
+                        grads[key] = owned[key] = buf
+                    into[k](grads[key], g, out, *args, **kw)
+                    if prev is not None:
+                        continue
                 else:
-                    grads[key] = prev + gx
+                    gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
+                    if not raw and not isinstance(gx, Tensor):
+                        gx = _constant_vjp(op, k, gx)
+                    xdata = x._data
+                    if gx.shape != xdata.shape:
+                        gx = _fit(gx, xdata.shape, op, k)
+                    if gx.dtype is not xdata.dtype and gx.dtype != xdata.dtype:
+                        gx = gx.astype(xdata.dtype)
+                    if anomaly:
+                        check_backward(op, t, k, gx)
+                    if prev is not None:
+                        if owned.get(key) is prev:
+                            prev += gx              # a buffer of this pass: add in place
+                        else:
+                            total = grads[key] = prev + gx
+                            if raw and type(total) is np.ndarray and total.ndim:
+                                owned[key] = total
+                        continue
+                    grads[key] = gx
+                # x's first cotangent: put x in line
+                if x._op is None:
+                    leaves.append(x)
+                elif nxt is None:
+                    nxt = x
+                else:
+                    push(heap, (-x._seq, x))
             if nxt is not None and heap and heap[0][0] < -nxt._seq:
                 push(heap, (-nxt._seq, nxt))    # a later-made node waits: nxt is not next
                 nxt = None

@@ -56,15 +56,25 @@ class Primitive:
         self.n_arrays, self.array_names, self.meta_names = _parameters(fwd)
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
         self.some_none = False    # True when some inputs have no VJP (where's condition)
+        self.vjps_into = None     # optional in-place forms of the VJPs (see defvjp_into)
         self.apply = apply = _make_apply(self)
         apply.__name__ = apply.__qualname__ = self.name
         apply.__doc__, apply.__wrapped__ = fwd.__doc__, fwd
         apply.primitive, apply.defvjp, apply.defvjp_argnum = self, self.defvjp, self.defvjp_argnum
+        apply.defvjp_into = self.defvjp_into
 
     def defvjp(self, *vjps):
         """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
         self.vjps = vjps
         self.some_none = None in vjps
+        return self.apply
+
+    def defvjp_into(self, *adders):
+        """Declare in-place forms of the VJPs for a first-order backward, one per input (None:
+        use the VJP): adder(buf, g, out, *inputs, **kw) adds the input's cotangent into buf, an
+        array of the input's shape owned by the engine. getitem has one, so that reading n
+        slices of an array costs one gradient buffer in backward, not n arrays of its size."""
+        self.vjps_into = adders
         return self.apply
 
     def defvjp_argnum(self, vjp):

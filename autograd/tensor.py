@@ -215,9 +215,11 @@ class Tensor:
         """NumPy's functions (np.sum, np.where, np.concatenate, np.linalg.norm, ...) meet
         Tensors as the autograd function of the same name, recorded and differentiable;
         a function autograd does not have is refused with what to call instead."""
+        op = Tensor.numpy_functions.get(func)
+        if op is not None and not kwargs:
+            return op(*args)
         name = ("np.linalg." if func.__module__.startswith("numpy.linalg") else "np.") + \
             func.__name__
-        op = Tensor.numpy_functions.get(func)
         if op is None:
             raise TypeError(f"{name} is not supported on Tensors: chainrule has no "
                             f"differentiable version of it; call it on t.numpy() for a plain "

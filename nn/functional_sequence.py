@@ -59,7 +59,7 @@ def rnn_update(gi, gh, nonlinearity="tanh"):
 def lstm_update(gi, gh, c):
     """i, f, g, o = σ, σ, tanh, σ of the four blocks of gi + gh; c' = f·c + i·g,
     h' = o·tanh(c'). Returns (h', c')."""
-    hidden = np.shape(c)[-1]
+    hidden = c.shape[-1]
     z = gi + gh
     s = ag.sigmoid(z)
     i, f, o = _gates(s, 0, hidden), _gates(s, 1, hidden), _gates(s, 3, hidden)
@@ -71,7 +71,7 @@ def lstm_update(gi, gh, c):
 def gru_update(gi, gh, h):
     """r, z = σ(gi_r + gh_r), σ(gi_z + gh_z); n = tanh(gi_n + r·gh_n) (gh_n includes b_hn);
     h' = (1 - z)·n + z·h."""
-    hidden = np.shape(h)[-1]
+    hidden = h.shape[-1]
     rz = ag.sigmoid(gi[..., :2 * hidden] + gh[..., :2 * hidden])
     r, z = _gates(rz, 0, hidden), _gates(rz, 1, hidden)
     n = ag.tanh(_gates(gi, 2, hidden) + r * _gates(gh, 2, hidden))

@@ -171,9 +171,9 @@ tanh.defvjp(lambda g, out, x: g * (1 - out * out))
 
 @primitive
 def sigmoid(x):
-    "1/(1 + exp(-x)), without overflow for large |x|; d/dx = σ(x)(1 - σ(x))"
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))[()]
+    "1/(1 + exp(-x)); d/dx = σ(x)(1 - σ(x))"
+    with np.errstate(over="ignore"):    # exp(-x) = inf far below 0 gives σ = 0, as it should
+        return 1 / (1 + np.exp(-x))
 
 
 sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))

@@ -139,9 +139,13 @@ def ravel(a, order="C"):
 
 def _is_basic(index):
     """True for indices made of ints, slices, None and Ellipsis (views: no repeated element)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
-               for i in parts)
+    for i in (index if type(index) is tuple else (index,)):
+        if not (type(i) in _BASIC or isinstance(i, (int, np.integer))):
+            return False
+    return True
+
+
+_BASIC = {slice, int, type(None), type(Ellipsis)}
 
 
 @primitive
@@ -151,16 +155,22 @@ def getitem(x, *, index):
 
 
 getitem.defvjp(lambda g, out, x, index: untake(g, index=index, shape=np.shape(x)))
+getitem.defvjp_into(lambda buf, g, out, x, index: _add_at(buf, index, g))
+
+
+def _add_at(z, index, g):
+    """z[index] += g in place, repeated indices adding up (a basic index has no repeats)."""
+    if _is_basic(index):
+        z[index] += g
+    else:
+        np.add.at(z, index, g)
 
 
 @primitive
 def untake(g, *, index, shape):
     "zeros of `shape` with g added at `index` (the adjoint of getitem); d/dg = getitem"
     z = np.zeros(shape, dtype=np.result_type(g))
-    if _is_basic(index):
-        z[index] = g
-    else:
-        np.add.at(z, index, g)
+    _add_at(z, index, g)
     return z
 
 

@@ -45,15 +45,6 @@ def _update(mode, gi, gh, state):
     return (F.rnn_update(gi, gh, "tanh" if mode == "RNN_TANH" else "relu"),)
 
 
-def _unbind(x, n):
-    """[x[0], ..., x[n-1]]. When x needs a gradient, taken by halving: each slice's backward
-    scatters into a zero array of its parent's size, so halving costs O(n log n) copies of x
-    in backward where n direct slices would cost O(n²)."""
-    if n <= 2 or not getattr(x, "requires_grad", False):
-        return [x[t] for t in range(n)]
-    return _unbind(x[:n // 2], n // 2) + _unbind(x[n // 2:], n - n // 2)
-
-
 # ---- cells ----------------------------------------------------------------------------------
 
 
@@ -232,26 +223,26 @@ class _RNNBase(Module):
         return [(t < lengths)[:, None] for t in range(T)]
 
     # ---- the loop ----
-    def _direction(self, xs, state, weights, masks, reverse):
-        """Run one direction of one layer over the per-step inputs xs; returns the per-step
-        outputs and the final state tuple."""
+    def _direction(self, x, state, weights, masks, reverse):
+        """Run one direction of one layer over x (T, N, I): the input projection of every step
+        in one matrix product, then the recurrence step by step. Returns the outputs (T, N, H)
+        and the final state tuple."""
         w_ih, w_hh, b_ih, b_hh = weights
-        w_ihT, w_hhT = ag.transpose(w_ih), ag.transpose(w_hh)
         if self.mode != "GRU" and b_ih is not None:     # only GRU needs b_hh on its own
             b_ih, b_hh = b_ih + b_hh, None
-        outs = [None] * len(xs)
-        for t in (reversed(range(len(xs))) if reverse else range(len(xs))):
-            gi = xs[t] @ w_ihT
+        gis = F.linear(x, w_ih, b_ih)
+        w_hhT = ag.transpose(w_hh)
+        T = np.shape(x)[0]
+        outs = [None] * T
+        for t in (reversed(range(T)) if reverse else range(T)):
             gh = state[0] @ w_hhT
-            gi = gi if b_ih is None else gi + b_ih
-            gh = gh if b_hh is None else gh + b_hh
-            new = _update(self.mode, gi, gh, state)
+            new = _update(self.mode, gis[t], gh if b_hh is None else gh + b_hh, state)
             if masks is None:
                 outs[t], state = new[0], new
             else:
                 outs[t] = ag.where(masks[t], new[0], 0.0)
                 state = tuple(ag.where(masks[t], n, s) for n, s in zip(new, state))
-        return outs, state
+        return ag.stack(outs, axis=0), state
 
     def forward(self, input, hx=None, lengths=None):
         """input (T, N, I) ((N, T, I) if batch_first, or unbatched (T, I)); hx the initial
@@ -263,21 +254,19 @@ class _RNNBase(Module):
         T, batch = np.shape(x)[:2]
         states = self._initial_states(hx, input, batch, unbatched)
         masks = self._masks(lengths, T, batch)
-        xs = _unbind(x, T)
         finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout and self.training:
-                xs = [F.dropout(v, self.dropout, True) for v in xs]
+                x = F.dropout(x, self.dropout, True)
             per_dir = []
             for d, suffix in enumerate(("", "_reverse")[:self.num_directions]):
                 k = layer * self.num_directions + d
-                outs, final = self._direction(xs, tuple(s[k] for s in states),
-                                              self._weights(layer, suffix), masks, d == 1)
-                per_dir.append(outs)
+                out, final = self._direction(x, tuple(s[k] for s in states),
+                                             self._weights(layer, suffix), masks, d == 1)
+                per_dir.append(out)
                 finals.append(final)
-            xs = per_dir[0] if len(per_dir) == 1 else \
-                [ag.concatenate([a, b], axis=-1) for a, b in zip(*per_dir)]
-        output = ag.stack(xs, axis=0)
+            x = per_dir[0] if len(per_dir) == 1 else ag.concatenate(per_dir, axis=-1)
+        output = x
         h_n = tuple(ag.stack([f[i] for f in finals], axis=0) for i in range(len(states)))
         if unbatched:
             output, h_n = output[:, 0], tuple(h[:, 0] for h in h_n)

@@ -356,3 +356,55 @@ def test_grad_with_the_same_output_twice_sums_both_cotangents():
     a = x * 2
     (g,) = ag.grad([a, a], x, grad_outputs=[np.ones(2), np.array([1.0, 0.0])])
     np.testing.assert_array_equal(g.data, [4.0, 2.0])
+
+
+# ---- cotangent buffers: slices add into one array, fan-in adds in place ----------------------
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(1, 4)), min_size=1, max_size=12),
+       st.lists(st.integers(0, 5), max_size=6))
+def test_many_slices_and_indices_of_one_tensor_add_up(slices, picks):
+    """Overlapping slices, repeated integer picks and a fancy index of one tensor: the gradient
+    equals the count of each element's uses (weighted), the reference built with np.add.at."""
+    rng = np.random.default_rng(len(slices))
+    x = Tensor(rng.normal(size=(6, 3)), requires_grad=True)
+    expected = np.zeros((6, 3))
+    terms = []
+    for k, (start, length) in enumerate(slices):
+        w = k + 1.0
+        terms.append((x[start:start + length] * w).sum())
+        expected[start:start + length] += w
+    for p in picks:
+        terms.append(x[p, 1] * 2.0)
+        expected[p, 1] += 2.0
+    if picks:
+        terms.append(x[np.array(picks)].sum())
+        np.add.at(expected, np.array(picks), 1.0)
+    ag.stack(terms).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    (gx,) = ag.grad(ag.stack(terms).sum(), x, create_graph=True)
+    np.testing.assert_allclose(gx.numpy(), expected)
+
+
+def test_a_users_gradient_array_is_never_added_into():
+    """Fan-in of three or more: the engine adds in place only into arrays it made itself; the
+    seed the user passed (returned unchanged by add's VJP to several inputs) stays as it was."""
+    x = Tensor(np.ones(4), requires_grad=True)
+    y = x * 1.0
+    z = y + y + y + y                               # y receives the same array four times
+    seed = np.arange(4.0)
+    z.backward(seed)
+    np.testing.assert_array_equal(seed, np.arange(4.0))
+    np.testing.assert_array_equal(x.grad.numpy(), 4 * np.arange(4.0))
+
+
+def test_slice_gradients_with_a_hook_on_the_sliced_tensor():
+    """A hook on a tensor whose cotangent was gathered from slices sees the complete sum once."""
+    x = Tensor(np.arange(5.0), requires_grad=True)
+    y = x * 2.0
+    seen = []
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    (y[:3].sum() + y[2:].sum() + y[1] * 5.0).backward()
+    np.testing.assert_array_equal(seen[0], [1, 6, 2, 1, 1])
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.array([1, 6, 2, 1, 1]))
+    assert len(seen) == 1
