@@ -1,12 +1,20 @@
 """Export a model to ONNX, one converter per layer class (CONVERTERS), so the file can be served
 by onnxruntime or any other ONNX runtime. Needs the optional extra: pip install "chainrule[onnx]".
 
-A converter is `convert(module, graph, *inputs)` with the inputs' ONNX value names; it adds
-nodes with `graph.node(op, inputs, **attributes)` (weights as initializers: `graph.const`) and
-returns the output's name, or a tuple of names for layers that return tuples (RNN, LSTM,
-MultiheadAttention). `graph.convert(submodule, *names)` converts a child module;
-`graph.shape(name)` is the shape the value had in the traced run (names made outside
-graph.convert get one with `graph.traced(name, value)`).
+A converter is `convert(module, graph, *inputs, **keywords)`, called like the module's forward
+with ONNX value names in place of arrays (a tuple of names for a tuple of arrays, such as
+LSTM's hx; flags such as is_causal as they are); it adds nodes with
+`graph.node(op, inputs, **attributes)` (weights as initializers: `graph.const`) and returns the
+output's name, or a tuple of names for layers that return tuples (RNN, LSTM,
+MultiheadAttention; None for an output left out). `graph.convert(submodule, *names, **kw)`
+converts a child module; `graph.shape(name)` is the shape the value had in the traced run
+(names made outside graph.convert get one with `graph.traced(name, value)`).
+
+Every layer of nn has a converter. Not exported, with a NotImplementedError naming the reason:
+the losses (training only), BatchNorm with track_running_stats=False (batch statistics at
+inference), Conv padding_mode='circular', activations outside nn.functional's, the scalar
+layers (Neuron, Layer, ScalarMLP) fed a sequence of Python scalars instead of a tensor, and
+Perceptron.predict (forward, the score, is exported).
 """
 
 import itertools
@@ -19,13 +27,12 @@ from . import functional as F
 from . import spatial
 from .layers import (ELU, GELU, GRU, LSTM, MLP, RNN, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
                      AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Conv3d,
-                     Dropout, Dropout2d, Embedding, Flatten, Identity, LayerNorm, LearnedPositionalEncoding,
-                     LeakyReLU, Linear, LogSoftmax, MaxPool1d, MaxPool2d, MultiheadAttention,
-                     ReLU, Sigmoid, SiLU, SinusoidalPositionalEncoding, Softmax, Softplus, Tanh,
-                     TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                     Dropout, Dropout2d, Embedding, Flatten, GRUCell, Identity, Layer, LayerNorm,
+                     LearnedPositionalEncoding, LeakyReLU, Linear, LogSoftmax, LSTMCell, Maxout,
+                     MaxPool1d, MaxPool2d, MultiheadAttention, Neuron, Perceptron, ReLU, RNNCell,
+                     ScalarMLP, Sigmoid, SiLU, SinusoidalPositionalEncoding, Softmax, Softplus,
+                     Tanh, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                      TransformerEncoderLayer, Unflatten)
-from .layers import (GRUCell, Layer, LSTMCell, Maxout, Neuron, Perceptron, RNNCell,
-                     ScalarMLP)
 from .layers.attention import _positions
 from .module import Module, Sequential
 
