@@ -509,11 +509,10 @@ def _attention(m, g, query, key, value, key_padding_mask=None, need_weights=True
     return out, weights if batched else g.node("Squeeze", [weights, g.ints([0])])
 
 
-def _transformer_layer(m, g, x, memory=None, src_mask=None, src_key_padding_mask=None,
-                       is_causal=False, **decoder):
-    """Post-norm x = norm(x + f(x)) or, with norm_first, x + f(norm(x)), for the
-    self-attention, the attention over memory (decoder layers) and the feed-forward network;
-    the masks and is_causal flags go to the attentions (a decoder's by its keyword names)."""
+def _transformer_blocks(m, g, x, attentions):
+    """Post-norm x = norm(x + f(x)) or, with norm_first, x + f(norm(x)), for each attention
+    (its norm, module, memory or None for self-attention, mask, padding mask, is_causal), then
+    the feed-forward network with the last norm."""
     act = _activation(m.activation, type(m).__name__)
 
     def feed_forward(y):
@@ -524,30 +523,34 @@ def _transformer_layer(m, g, x, memory=None, src_mask=None, src_key_padding_mask
         return lambda y: g.convert(attn, y, kv or y, kv or y, key_padding_mask=padding,
                                    need_weights=False, attn_mask=mask, is_causal=causal)[0]
 
-    if memory is None:
-        blocks = [(m.norm1, attend(m.self_attn, None, src_mask, src_key_padding_mask,
-                                   is_causal)), (m.norm2, feed_forward)]
-    else:
-        blocks = [(m.norm1, attend(m.self_attn, None, decoder.get("tgt_mask"),
-                                   decoder.get("tgt_key_padding_mask"),
-                                   decoder.get("tgt_is_causal", False))),
-                  (m.norm2, attend(m.multihead_attn, memory, decoder.get("memory_mask"),
-                                   decoder.get("memory_key_padding_mask"),
-                                   decoder.get("memory_is_causal", False))),
-                  (m.norm3, feed_forward)]
-    for norm, block in blocks:
+    norms = [m.norm1, m.norm2, getattr(m, "norm3", None)]
+    blocks = [(norm, attend(*a)) for norm, a in zip(norms, attentions)]
+    for norm, block in blocks + [(norms[len(blocks)], feed_forward)]:
         x = g.add(x, block(g.convert(norm, x))) if m.norm_first else \
             g.convert(norm, g.add(x, block(x)))
     return x
 
 
-def _transformer_stack(m, g, x, *memory, mask=None, src_key_padding_mask=None,
-                       is_causal=False, **decoder):
-    """Each layer with the stack's masks (an encoder's mask is its layers' src_mask)."""
-    kw = decoder if memory else {"src_mask": mask, "src_key_padding_mask": src_key_padding_mask,
-                                 "is_causal": is_causal}
+def _encoder_layer(m, g, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    return _transformer_blocks(m, g, src, [(m.self_attn, None, src_mask, src_key_padding_mask,
+                                            is_causal)])
+
+
+def _decoder_layer(m, g, tgt, memory, tgt_mask=None, memory_mask=None,
+                   tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
+                   memory_is_causal=False):
+    return _transformer_blocks(m, g, tgt, [
+        (m.self_attn, None, tgt_mask, tgt_key_padding_mask, tgt_is_causal),
+        (m.multihead_attn, memory, memory_mask, memory_key_padding_mask, memory_is_causal)])
+
+
+def _transformer_stack(m, g, x, *args, **kw):
+    """Each layer with the stack's other arguments, which its layers take in the same order
+    (an encoder's `mask` is its layers' src_mask)."""
+    if "mask" in kw:
+        kw["src_mask"] = kw.pop("mask")
     for layer in m.layers:
-        x = g.convert(layer, x, *memory, **kw)
+        x = g.convert(layer, x, *args, **kw)
     return x if m.norm is None else g.convert(m.norm, x)
 
 
@@ -605,8 +608,8 @@ CONVERTERS = {
     AdaptiveAvgPool1d: _adaptive_avg_pool(1),
     AdaptiveAvgPool2d: _adaptive_avg_pool(2),
     MultiheadAttention: _attention,
-    TransformerEncoderLayer: _transformer_layer,
-    TransformerDecoderLayer: _transformer_layer,
+    TransformerEncoderLayer: _encoder_layer,
+    TransformerDecoderLayer: _decoder_layer,
     TransformerEncoder: _transformer_stack,
     TransformerDecoder: _transformer_stack,
     SinusoidalPositionalEncoding: _positional_encoding("pe"),
@@ -732,7 +735,9 @@ def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OP
     graph. Floating inputs and weights are stored as `dtype`. The positional inputs'
     batch_axis (with dynamic_batch; 1 for sequence-first recurrent and attention layers) and
     sequence_axis (if given) take any size, as do the matching axes of the keyword inputs
-    (_KEYWORD_AXES) and of the outputs. Returns the onnx.ModelProto."""
+    (_KEYWORD_AXES) and of the outputs; axes traced at one length share a name in the file
+    ("sequence", "sequence_1", ...), so trace sequences that may differ (a decoder's target
+    and memory) at different lengths. Returns the onnx.ModelProto."""
     try:
         import onnx
         import onnx.numpy_helper  # noqa: F401
@@ -775,7 +780,9 @@ def export_onnx(model, example_input, path, dynamic_batch=True, opset=DEFAULT_OP
             other, _, other_values = _trace(onnx, model, grown, call, dtype, opset, labels)
         except ValueError as e:
             raise ValueError(f"export_onnx: the {label} axis cannot be dynamic: traced again "
-                             f"with every {label} axis one longer, the model raised: {e}") from e
+                             f"with every {label} axis one longer, the model raised: {e} (pass "
+                             "masks, states and lengths as keyword arguments, whose dynamic "
+                             "axes are known)") from e
         _check_independent(g, other, axis, label)
         for dims, v, w in zip(out_dims, values, other_values):
             dims.update({i: dim_names.get((label, a)) for i, (a, b) in

@@ -558,6 +558,23 @@ def test_transformer_masks(norm_first, tmp_path):
                     ["batch", "sequence", 8]]
 
 
+def test_transformer_layers_take_masks_positionally(tmp_path):
+    """The layer converters share their layer's signature, so a positional mask lands where
+    forward puts it."""
+    ag.manual_seed(23)
+    options = dict(dim_feedforward=16, batch_first=True)
+    check("TransformerEncoderLayer-positional-mask", nn.TransformerEncoderLayer(8, 2, **options),
+          None, tmp_path, make=lambda rng: (_random((3, 4, 8), rng, "float"), _causal(4)),
+          sizes=[()], trace=(), dynamic_batch=False)
+    check("TransformerDecoderLayer-positional-mask", nn.TransformerDecoderLayer(8, 2, **options),
+          None, tmp_path, make=lambda rng: (_random((3, 4, 8), rng, "float"),
+                                            _random((3, 5, 8), rng, "float"), _causal(4)),
+          sizes=[()], trace=(), dynamic_batch=False)
+    with pytest.raises(ValueError, match="pass masks, states and lengths as keyword arguments"):
+        nn.export_onnx(nn.TransformerEncoderLayer(8, 2, **options),
+                       (np.zeros((3, 4, 8)), _causal(4)), tmp_path / "m.onnx")
+
+
 SCALAR_AND_OTHERS = {
     "Maxout": (lambda: nn.Sequential(nn.Linear(3, 8), nn.Maxout(2)), (3,)),
     "Maxout-axis1": (lambda: nn.Maxout(3, axis=1), (6, 2)),
