@@ -443,7 +443,8 @@ def test_recurrent_unbatched(kind, tmp_path):
 
 
 CELLS = {"RNNCell": lambda: nn.RNNCell(3, 5),
-         "RNNCell-relu": lambda: nn.RNNCell(3, 5, True, "relu"), "LSTMCell": lambda: nn.LSTMCell(3, 5), "GRUCell": lambda: nn.GRUCell(3, 5),
+         "RNNCell-relu": lambda: nn.RNNCell(3, 5, True, "relu"),
+         "LSTMCell": lambda: nn.LSTMCell(3, 5), "GRUCell": lambda: nn.GRUCell(3, 5),
          "GRUCell-no-bias": lambda: nn.GRUCell(3, 5, bias=False)}
 
 
