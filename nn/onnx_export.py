@@ -13,8 +13,8 @@ converts a child module; `graph.shape(name)` is the shape the value had in the t
 Every layer of nn has a converter. Not exported, with a NotImplementedError naming the reason:
 the losses (training only), BatchNorm with track_running_stats=False (batch statistics at
 inference), Conv padding_mode='circular', activations outside nn.functional's, the scalar
-layers (Neuron, Layer, ScalarMLP) fed a sequence of Python scalars instead of a tensor, and
-Perceptron.predict (forward, the score, is exported).
+layers (Neuron, Layer, ScalarMLP) fed a sequence of 0-d tensors instead of one tensor (a list
+of numbers is one), and Perceptron.predict (forward, the score, is exported).
 """
 
 import itertools
@@ -328,7 +328,7 @@ def _scalar(m, g, x):
     chainrule's lists."""
     if not isinstance(x, str):
         raise NotImplementedError(f"export_onnx: {type(m).__name__} exports a tensor input "
-                                  "(..., nin), not a sequence of scalars")
+                                  "(..., nin), not a sequence of scalar tensors")
     layers = [[m]] if isinstance(m, Neuron) else [m.neurons] if isinstance(m, Layer) else \
         [layer.neurons for layer in m.layers]
     for neurons in layers:
@@ -351,6 +351,17 @@ def _embedding(m, g, x):
 # PyTorch's gate blocks in ONNX's order: LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h.
 _GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
 _ONNX_OP = {"LSTM": "LSTM", "GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
+
+
+def _unbatched(m, g, x, rank):
+    """Whether x is unbatched (of this rank); such a model has no batch axis to keep dynamic."""
+    if len(g.shape(x)) != rank:
+        return False
+    if "batch" in g.dynamic:
+        raise ValueError(f"export_onnx: {type(m).__name__} got unbatched input of shape "
+                         f"{g.shape(x)}, which has no batch axis; export it with "
+                         "dynamic_batch=False (sequence_axis=0 lets its length vary)")
+    return True
 
 
 def _rnn_node(m, g, x, weights, seq="", states=()):
@@ -387,7 +398,7 @@ def _recurrent(m, g, x, hx=None, lengths=None):
     """RNN, LSTM, GRU: one ONNX node per layer; hx and lengths become initial_h (initial_c)
     and sequence_lens, which leave outputs past a sequence's end at 0 and its final state at
     its last valid step, as chainrule."""
-    unbatched = len(g.shape(x)) == 2
+    unbatched = _unbatched(m, g, x, 2)
     x = g.node("Unsqueeze", [x, g.ints([1])]) if unbatched else \
         g.node("Transpose", [x], perm=[1, 0, 2]) if m.batch_first else x
     states = [g.node("Unsqueeze", [s, g.ints([1])]) if unbatched else s for s in _states(m, hx)]
@@ -419,7 +430,7 @@ def _recurrent(m, g, x, hx=None, lengths=None):
 
 def _cell(m, g, x, hx=None):
     """RNNCell, LSTMCell, GRUCell: a one-step ONNX RNN, LSTM or GRU."""
-    axes = g.ints([0] if len(g.shape(x)) == 2 else [0, 1])     # (N, I) or (I,) -> (1, N, I)
+    axes = g.ints([0, 1] if _unbatched(m, g, x, 1) else [0])   # (N, I) or (I,) -> (1, N, I)
     outs = _rnn_node(m, g, g.node("Unsqueeze", [x, axes]), [m._weights()], "",
                      [g.node("Unsqueeze", [s, axes]) for s in _states(m, hx)])
     finals = tuple(g.node("Squeeze", [f, axes]) for f in outs[1:])
@@ -450,7 +461,7 @@ def _attention(m, g, query, key, value, key_padding_mask=None, need_weights=True
                attn_mask=None, average_attn_weights=True, is_causal=False):
     """MultiheadAttention: (output, weights averaged over heads or per head); masked weights
     are 0 and a query that may attend to no key gets zero weights, as chainrule."""
-    batched = len(g.shape(query)) == 3
+    batched = not _unbatched(m, g, query, 2)
 
     def sequence_first(x):                  # (L, N, ·) from any accepted layout
         if not batched:
@@ -685,11 +696,13 @@ def _from_last(labels):
 
 
 def _named(x, name, axes_of, inputs, dtype):
-    """x with every array in it (nested tuples allowed) replaced by its graph input's name,
-    `name` or name_0, name_1, ...; inputs[name] = (the array, its dynamic axes axes_of(array))."""
-    if isinstance(x, (tuple, list)):
+    """x with every array in it (nested tuples allowed; a list of numbers is an array) replaced
+    by its graph input's name, `name` or name_0, name_1, ...; inputs[name] = (the array, its
+    dynamic axes axes_of(array))."""
+    arrays = (np.ndarray, ag.Tensor, tuple, list)
+    if isinstance(x, (tuple, list)) and any(isinstance(v, arrays) for v in x):
         return tuple(_named(v, f"{name}_{i}", axes_of, inputs, dtype) for i, v in enumerate(x))
-    if not isinstance(x, (np.ndarray, ag.Tensor)):
+    if not isinstance(x, arrays):
         return x                                # a flag, a number or None: fixed in the graph
     x = _as_input(x, dtype)
     inputs[name] = (x, axes_of(x))

@@ -322,7 +322,8 @@ def test_unsupported_layer_is_named(tmp_path):
         nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
     with pytest.raises(NotImplementedError, match="ScalarMLP exports a tensor input"):
-        nn.export_onnx(nn.ScalarMLP(2, [3, 1]), ((1.0, 2.0),), tmp_path / "m.onnx")
+        nn.export_onnx(nn.ScalarMLP(2, [3, 1]), ((ag.Tensor(1.0), ag.Tensor(2.0)),),
+                       tmp_path / "m.onnx", dynamic_batch=False)
     with pytest.raises(NotImplementedError, match="MLP uses the activation 'square'"):
         nn.export_onnx(nn.MLP(3, [4, 1], activation=ag.square), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
@@ -427,6 +428,9 @@ def test_recurrent_input_names_and_dynamic_axes(tmp_path):
                            tmp_path / "m.onnx", batch_axis=1, sequence_axis=0)
     dims = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
             for v in list(proto.graph.input) + list(proto.graph.output)}
+    assert [v.name for v in nn.export_onnx(nn.GRU(3, 5), (x, {"lengths": [5, 3]}),
+                                           tmp_path / "g.onnx", batch_axis=1).graph.input] == \
+        ["input", "lengths"]                # a list of numbers is an array
     assert dims == {"input": ["sequence", "batch", 3], "hx_0": [2, "batch", 5],
                     "hx_1": [2, "batch", 5], "lengths": ["batch"],
                     "output_0": ["sequence", "batch", 5], "output_1": [2, "batch", 5],
@@ -440,6 +444,15 @@ def test_recurrent_unbatched(kind, tmp_path):
     check(f"{kind}-unbatched", model, None, tmp_path, make=lambda rng, t: (
         _random((t, 3), rng, "float"), {"hx": _states(kind, (4, 5), rng)}),
         sizes=[(3,), (6,)], trace=(4,), dynamic_batch=False, sequence_axis=0)
+
+
+def test_unbatched_input_needs_a_fixed_batch(tmp_path):
+    for model, shape in [(nn.GRU(3, 5), (4, 3)), (nn.LSTMCell(3, 5), (3,)),
+                         (nn.MultiheadAttention(4, 2), (3, 4))]:
+        example = (np.zeros(shape),) * (3 if isinstance(model, nn.MultiheadAttention) else 1)
+        with pytest.raises(ValueError, match=f"{type(model).__name__} got unbatched input of "
+                                             r"shape .*dynamic_batch=False"):
+            nn.export_onnx(model, example, tmp_path / "m.onnx")
 
 
 CELLS = {"RNNCell": lambda: nn.RNNCell(3, 5),
