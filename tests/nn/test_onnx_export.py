@@ -466,6 +466,8 @@ def test_cells_are_one_step_recurrent_nodes(kind, tmp_path):
     ag.manual_seed(18)
     check(f"{kind}-hx", CELLS[kind](), None, tmp_path, make=lambda rng, n: (
         _random((n, 3), rng, "float"), _states(kind, (n, 5), rng)))
+    check(f"{kind}-hx-keyword", CELLS[kind](), None, tmp_path, make=lambda rng, n: (
+        _random((n, 3), rng, "float"), {"hx": _states(kind, (n, 5), rng)}))
     check(kind, CELLS[kind](), lambda n: (n, 3), tmp_path)
     check(f"{kind}-unbatched", CELLS[kind](), None, tmp_path, make=lambda rng: (
         _random(3, rng, "float"), {"hx": _states(kind, 5, rng)}), sizes=[()], trace=(),
