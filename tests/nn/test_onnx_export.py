@@ -560,7 +560,8 @@ def test_transformer_masks(norm_first, tmp_path):
     check(f"TransformerDecoder-masks-{norm_first}", decoder, None, tmp_path,
           make=lambda rng, n, t: (
               _random((n, t, 8), rng, "float"), _random((n, t + 2, 8), rng, "float"), {
-                  "tgt_mask": _causal(t), "tgt_key_padding_mask": _padding(rng, n, t),
+                  "tgt_mask": _causal(t), "memory_mask": rng.random((t, t + 2)) < 0.3,
+                  "tgt_key_padding_mask": _padding(rng, n, t),
                   "memory_key_padding_mask": _padding(rng, n, t + 2)}),
           sequence_axis=1, **LENGTHS)
     check(f"TransformerDecoder-is_causal-{norm_first}", decoder, None, tmp_path,
