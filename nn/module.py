@@ -45,14 +45,14 @@ _ABC_NAMES = {"__abstractmethods__", "_abc_impl"}     # ABCMeta's bookkeeping in
 class _ModuleType(ABCMeta):
     """Module's metaclass, there for help() alone (pydoc lists what dir(cls) holds): dir() of
     a subclass leaves out Module's less central methods, so help(nn.Linear) is Linear's
-    docstring, its own methods and _CENTRAL. Attribute lookup, dir() of instances and
-    isinstance are untouched; ABCMeta keeps `class M(nn.Module, abc.ABC)` possible."""
+    docstring, its own methods and _CENTRAL. Attribute lookup, dir() of instances and what
+    isinstance answers are unchanged; ABCMeta keeps `class M(nn.Module, abc.ABC)` possible."""
 
     def __dir__(cls):
-        names = super().__dir__()
+        names = [n for n in super().__dir__() if n not in _ABC_NAMES]
         if cls is Module:
             return names
-        own = {n for k in cls.__mro__ if k not in Module.__mro__ for n in vars(k)} - _ABC_NAMES
+        own = {n for k in cls.__mro__ if k not in Module.__mro__ for n in vars(k)}
         return [n for n in names if n in own or n in _CENTRAL or n not in vars(Module)]
 
 
