@@ -11,6 +11,7 @@ is attached to a parent, so it is complete once the model is built; a name a use
 tensor is left alone.
 """
 
+from abc import ABCMeta
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -35,7 +36,27 @@ class Parameter(Tensor):
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-class Module:
+# Module's methods that help() on a layer lists after the layer's own (help(nn.Module): all)
+_CENTRAL = {"parameters", "named_parameters", "train", "eval", "to", "zero_grad", "state_dict",
+            "load_state_dict"}
+_ABC_NAMES = {"__abstractmethods__", "_abc_impl"}     # ABCMeta's bookkeeping in every class
+
+
+class _ModuleType(ABCMeta):
+    """Module's metaclass, there for help() alone (pydoc lists what dir(cls) holds): dir() of
+    a subclass leaves out Module's less central methods, so help(nn.Linear) is Linear's
+    docstring, its own methods and _CENTRAL. Attribute lookup, dir() of instances and what
+    isinstance answers are unchanged; ABCMeta keeps `class M(nn.Module, abc.ABC)` possible."""
+
+    def __dir__(cls):
+        names = [n for n in super().__dir__() if n not in _ABC_NAMES]
+        if cls is Module:
+            return names
+        own = {n for k in cls.__mro__ if k not in Module.__mro__ for n in vars(k)}
+        return [n for n in names if n in own or n in _CENTRAL or n not in vars(Module)]
+
+
+class Module(metaclass=_ModuleType):
     """Base class of layers and models: subclasses set attributes in `__init__` and define
     `forward`; calling the module calls `forward`."""
 
@@ -175,8 +196,7 @@ class Module:
                 yield (path + "." + name if path else name), t
 
     def named_parameters(self, prefix="", recurse=True):
-        """(dotted path, parameter) pairs, paths starting with prefix; a parameter shared by
-        several modules comes once."""
+        """(dotted path, parameter) pairs, paths starting with prefix, each parameter once."""
         return self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
@@ -256,8 +276,7 @@ class Module:
         return sd
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values into the parameters and buffers in place. Missing or unexpected keys are
-        an error when `strict` (else reported in the result); a wrong shape always is."""
+        """Copy arrays into the parameters and buffers in place (keys must match if strict)."""
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got "
                             f"{type(state_dict).__name__}")

@@ -18,7 +18,24 @@ MAX_DIFF = {}                               # case -> largest |onnxruntime - cha
 def _flat(out):
     if isinstance(out, (tuple, list)):
         return [leaf for item in out for leaf in _flat(item)]
-    return [np.asarray(out.data)]
+    return [] if out is None else [np.asarray(out.data)]
+
+
+def _arrays(example):
+    """The arrays of an example (nested tuples, a trailing dict of keywords) in the order of
+    the graph's inputs."""
+    if isinstance(example, dict):
+        example = list(example.values())
+    if isinstance(example, (tuple, list)):
+        return [a for item in example for a in _arrays(item)]
+    return [example] if isinstance(example, np.ndarray) else []
+
+
+def _call(model, example):
+    args = list(example)
+    kwargs = args.pop() if isinstance(args[-1], dict) else {}
+    with ag.no_grad():
+        return _flat(model(*args, **kwargs))
 
 
 def _random(shape, rng, kind):
@@ -30,27 +47,29 @@ def _random(shape, rng, kind):
 def _inputs(shapes, rng, kind):
     """One random array per shape (shapes: one shape, or a list of them for several inputs)."""
     if isinstance(shapes, list):
-        return {f"input_{i}": _random(s, rng, kind) for i, s in enumerate(shapes)}
-    return {"input": _random(shapes, rng, kind)}
+        return tuple(_random(s, rng, kind) for s in shapes)
+    return (_random(shapes, rng, kind),)
 
 
 def round_trip(model, shape_for, tmp_path, kind="float", seed=0, sizes=((1,), (3,), (8,)),
-               trace=(2,), **export_kw):
-    """Export model traced at shape_for(*trace), then compare onnxruntime with chainrule at
-    shape_for(*size) for each size; returns the largest absolute difference."""
+               trace=(2,), make=None, feed=None, **export_kw):
+    """Export model traced at shape_for(*trace) (or on the example make(rng, *trace), a tuple
+    that may end with a dict of keyword arguments), then compare onnxruntime with chainrule at
+    each size; returns the largest absolute difference. feed(example) changes what
+    onnxruntime is fed (negative controls)."""
     rng = np.random.default_rng(seed)
+    make = make or (lambda rng, *size: _inputs(shape_for(*size), rng, kind))
     model.float().eval()
     path = tmp_path / "model.onnx"
-    onnx_export.export_onnx(model, tuple(_inputs(shape_for(*trace), rng, kind).values()), path,
-                            **export_kw)
+    onnx_export.export_onnx(model, make(rng, *trace), path, **export_kw)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
     worst = 0.0
     for size in sizes:
-        feed = _inputs(shape_for(*size), rng, kind)
-        with ag.no_grad():
-            want = _flat(model(*feed.values()))
-        got = session.run(None, feed)
+        example = make(rng, *size)
+        want = _call(model, example)
+        got = session.run(None, dict(zip(names, _arrays((feed or (lambda e: e))(example)))))
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == np.float32
@@ -302,9 +321,9 @@ def test_unsupported_layer_is_named(tmp_path):
     with pytest.raises(NotImplementedError, match="no ONNX converter for Twice"):
         nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
-    with pytest.raises(NotImplementedError, match="no ONNX converter for Maxout"):
-        nn.export_onnx(nn.Sequential(nn.Linear(3, 4), nn.Maxout(2)), np.zeros((2, 3)),
-                       tmp_path / "m.onnx")
+    with pytest.raises(NotImplementedError, match="ScalarMLP exports a tensor input"):
+        nn.export_onnx(nn.ScalarMLP(2, [3, 1]), ((ag.Tensor(1.0), ag.Tensor(2.0)),),
+                       tmp_path / "m.onnx", dynamic_batch=False)
     with pytest.raises(NotImplementedError, match="MLP uses the activation 'square'"):
         nn.export_onnx(nn.MLP(3, [4, 1], activation=ag.square), np.zeros((2, 3)),
                        tmp_path / "m.onnx")
@@ -352,3 +371,247 @@ def test_a_converter_that_fixes_the_batch_size_is_caught(tmp_path, monkeypatch):
                        tmp_path / "m.onnx")
     nn.export_onnx(nn.Sequential(nn.Linear(3, 3), Twice()), np.zeros((2, 3)),
                    tmp_path / "m.onnx", dynamic_batch=False)
+
+
+# ---- keyword inputs: initial states, lengths, masks; cells; unbatched inputs ----------------
+
+
+def _states(kind, shape, rng):
+    """hx for a recurrent layer or cell of this kind: h_0, or (h_0, c_0) for LSTMs."""
+    h = rng.standard_normal(shape).astype(np.float32)
+    return (h, rng.standard_normal(shape).astype(np.float32)) if "LSTM" in kind else h
+
+
+def _lengths(rng, n, t):
+    """n lengths in [0, t], the first t (the batch's longest) and, past one, a 0."""
+    lengths = rng.integers(1, t + 1, size=n)
+    lengths[0] = t
+    lengths[1:2] = 0
+    return lengths
+
+
+@pytest.mark.parametrize("kind", list(RECURRENT))
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True},
+                                     {"batch_first": True, "bias": False}])
+def test_recurrent_initial_states_and_lengths_are_inputs(kind, options, tmp_path):
+    """hx and lengths are graph inputs (ONNX's initial_h, initial_c, sequence_lens): outputs
+    past a sequence's end are 0 and final states stop at its last step, as chainrule's."""
+    ag.manual_seed(16)
+    model = RECURRENT[kind](**options)
+    layers = options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    first = options.get("batch_first", False)
+
+    def make(rng, n, t):
+        x = _random((n, t, 3) if first else (t, n, 3), rng, "float")
+        return x, {"hx": _states(kind, (layers, n, 5), rng), "lengths": _lengths(rng, n, t)}
+    check(f"{kind}-hx-lengths-{len(options)}", model, None, tmp_path, make=make,
+          batch_axis=int(not first), sequence_axis=int(first), **LENGTHS)
+
+
+def test_recurrent_lengths_are_used(tmp_path):
+    """Negative control: onnxruntime fed full lengths differs from chainrule's short ones."""
+    ag.manual_seed(16)
+
+    def full(example):
+        return example[0], {**example[1], "lengths": np.full_like(example[1]["lengths"], 4)}
+    assert round_trip(nn.GRU(3, 5), None, tmp_path, make=lambda rng, n: (
+        _random((4, n, 3), rng, "float"), {"lengths": np.array([4, 1, 2][:n])}),
+        sizes=[(3,)], batch_axis=1, feed=full) > 1e-3
+
+
+def test_recurrent_input_names_and_dynamic_axes(tmp_path):
+    ag.manual_seed(16)
+    rng = np.random.default_rng(0)
+    x, states = _random((5, 2, 3), rng, "float"), _states("LSTM", (2, 2, 5), rng)
+    proto = nn.export_onnx(nn.LSTM(3, 5, num_layers=2), (x, {"hx": states,
+                                                             "lengths": np.array([5, 3])}),
+                           tmp_path / "m.onnx", batch_axis=1, sequence_axis=0)
+    dims = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(proto.graph.input) + list(proto.graph.output)}
+    assert [v.name for v in nn.export_onnx(nn.GRU(3, 5), (x, {"lengths": [5, 3]}),
+                                           tmp_path / "g.onnx", batch_axis=1).graph.input] == \
+        ["input", "lengths"]                # a list of numbers is an array
+    assert dims == {"input": ["sequence", "batch", 3], "hx_0": [2, "batch", 5],
+                    "hx_1": [2, "batch", 5], "lengths": ["batch"],
+                    "output_0": ["sequence", "batch", 5], "output_1": [2, "batch", 5],
+                    "output_2": [2, "batch", 5]}
+
+
+@pytest.mark.parametrize("kind", list(RECURRENT))
+def test_recurrent_unbatched(kind, tmp_path):
+    ag.manual_seed(17)
+    model = RECURRENT[kind](num_layers=2, bidirectional=True)
+    check(f"{kind}-unbatched", model, None, tmp_path, make=lambda rng, t: (
+        _random((t, 3), rng, "float"), {"hx": _states(kind, (4, 5), rng)}),
+        sizes=[(3,), (6,)], trace=(4,), dynamic_batch=False, sequence_axis=0)
+
+
+def test_unbatched_input_needs_a_fixed_batch(tmp_path):
+    for model, shape in [(nn.GRU(3, 5), (4, 3)), (nn.LSTMCell(3, 5), (3,)),
+                         (nn.MultiheadAttention(4, 2), (3, 4))]:
+        example = (np.zeros(shape),) * (3 if isinstance(model, nn.MultiheadAttention) else 1)
+        with pytest.raises(ValueError, match=f"{type(model).__name__} got unbatched input of "
+                                             r"shape .*dynamic_batch=False"):
+            nn.export_onnx(model, example, tmp_path / "m.onnx")
+
+
+CELLS = {"RNNCell": lambda: nn.RNNCell(3, 5),
+         "RNNCell-relu": lambda: nn.RNNCell(3, 5, True, "relu"),
+         "LSTMCell": lambda: nn.LSTMCell(3, 5), "GRUCell": lambda: nn.GRUCell(3, 5),
+         "GRUCell-no-bias": lambda: nn.GRUCell(3, 5, bias=False)}
+
+
+@pytest.mark.parametrize("kind", list(CELLS))
+def test_cells_are_one_step_recurrent_nodes(kind, tmp_path):
+    ag.manual_seed(18)
+    check(f"{kind}-hx", CELLS[kind](), None, tmp_path, make=lambda rng, n: (
+        _random((n, 3), rng, "float"), _states(kind, (n, 5), rng)))
+    check(f"{kind}-hx-keyword", CELLS[kind](), None, tmp_path, make=lambda rng, n: (
+        _random((n, 3), rng, "float"), {"hx": _states(kind, (n, 5), rng)}))
+    check(kind, CELLS[kind](), lambda n: (n, 3), tmp_path)
+    check(f"{kind}-unbatched", CELLS[kind](), None, tmp_path, make=lambda rng: (
+        _random(3, rng, "float"), {"hx": _states(kind, 5, rng)}), sizes=[()], trace=(),
+        dynamic_batch=False)
+
+
+def _padding(rng, n, s, fill=None):
+    """A key_padding_mask (n, s), True = padding, the first sequence all padding; or, with
+    fill, the float mask with -inf there and fill elsewhere."""
+    mask = rng.random((n, s)) < 0.3
+    mask[0] = True
+    return mask if fill is None else np.where(mask, -np.inf, fill).astype(np.float32)
+
+
+def _causal(length):
+    return nn.functional.generate_square_subsequent_mask(length, dtype=np.float32)
+
+
+MASKS = {
+    "bool": lambda rng, n, t: {"attn_mask": rng.random((t, t)) < 0.3},
+    "additive-causal": lambda rng, n, t: {"attn_mask": _causal(t)},
+    "additive-finite": lambda rng, n, t: {"attn_mask": _random((t, t), rng, "float")},
+    "is_causal": lambda rng, n, t: {"is_causal": True},
+    "key_padding": lambda rng, n, t: {"key_padding_mask": _padding(rng, n, t)},
+    "key_padding-float": lambda rng, n, t: {"key_padding_mask": _padding(rng, n, t, 0.5)},
+    "both": lambda rng, n, t: {"key_padding_mask": _padding(rng, n, t), "attn_mask": _causal(t)},
+    "per-head-weights": lambda rng, n, t: {"key_padding_mask": _padding(rng, n, t),
+                                           "average_attn_weights": False},
+    "no-weights": lambda rng, n, t: {"is_causal": True, "need_weights": False},
+}
+
+
+@pytest.mark.parametrize("mask", list(MASKS))
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_masks(mask, batch_first, tmp_path):
+    """Masks are graph inputs (any batch and length); is_causal builds its mask in the graph;
+    a query whose keys are all masked gets zero weights, as chainrule."""
+    ag.manual_seed(19)
+    model = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    with ag.no_grad():
+        model.in_proj_bias.data = np.random.default_rng(2).standard_normal(24)
+
+    def make(rng, n, t):
+        x = _random((n, t, 8) if batch_first else (t, n, 8), rng, "float")
+        return x, x, x, MASKS[mask](rng, n, t)
+    check(f"MultiheadAttention-{mask}-{batch_first}", model, None, tmp_path, make=make,
+          batch_axis=int(not batch_first), sequence_axis=int(batch_first), **LENGTHS)
+
+
+def test_multihead_attention_per_head_mask_and_unbatched(tmp_path):
+    ag.manual_seed(20)
+    model = nn.MultiheadAttention(8, 2)
+    check("MultiheadAttention-3d-mask", model, None, tmp_path, make=lambda rng, n: (
+        *(_random((4, n, 8), rng, "float"),) * 3,
+        {"attn_mask": rng.random((2 * n, 4, 4)) < 0.4}), sizes=[(3,)], trace=(3,),
+        dynamic_batch=False)
+    check("MultiheadAttention-unbatched", model, None, tmp_path, make=lambda rng, t: (
+        *(_random((t, 8), rng, "float"),) * 3,
+        {"key_padding_mask": rng.random(t) < 0.3, "attn_mask": _causal(t)}),
+        sizes=[(3,), (6,)], trace=(4,), dynamic_batch=False, sequence_axis=0)
+    with pytest.raises(ValueError, match="the batch axis cannot be dynamic.*attn_mask of shape"):
+        nn.export_onnx(model, (*(np.zeros((4, 2, 8)),) * 3, {"attn_mask": np.zeros((4, 4, 4),
+                                                                                   bool)}),
+                       tmp_path / "m.onnx", batch_axis=1)
+
+
+def test_causal_mask_is_used(tmp_path, monkeypatch):
+    """Negative control: a graph whose causal mask lets every query see every key differs."""
+    monkeypatch.setattr(onnx_export, "_causal", lambda g, q, k: g.node(
+        "Not", [g.node("Greater", [g.const(0.0), g.const(1.0)])]))
+    ag.manual_seed(19)
+    assert round_trip(nn.MultiheadAttention(8, 2), None, tmp_path, make=lambda rng, n: (
+        *(_random((4, n, 8), rng, "float"),) * 3, {"is_causal": True}), batch_axis=1) > 1e-3
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_masks(norm_first, tmp_path):
+    ag.manual_seed(21)
+    options = dict(dim_feedforward=16, norm_first=norm_first, batch_first=True)
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, **options), 2,
+                                    norm=nn.LayerNorm(8))
+    check(f"TransformerEncoder-masks-{norm_first}", encoder, None, tmp_path,
+          make=lambda rng, n, t: (_random((n, t, 8), rng, "float"), {
+              "mask": _causal(t), "src_key_padding_mask": _padding(rng, n, t)}),
+          sequence_axis=1, **LENGTHS)
+    check(f"TransformerEncoder-is_causal-{norm_first}", encoder, None, tmp_path,
+          make=lambda rng, n, t: (_random((n, t, 8), rng, "float"), {"is_causal": True}),
+          sequence_axis=1, **LENGTHS)
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, **options), 2)
+    check(f"TransformerDecoder-masks-{norm_first}", decoder, None, tmp_path,
+          make=lambda rng, n, t: (
+              _random((n, t, 8), rng, "float"), _random((n, t + 2, 8), rng, "float"), {
+                  "tgt_mask": _causal(t), "memory_mask": rng.random((t, t + 2)) < 0.3,
+                  "tgt_key_padding_mask": _padding(rng, n, t),
+                  "memory_key_padding_mask": _padding(rng, n, t + 2)}),
+          sequence_axis=1, **LENGTHS)
+    check(f"TransformerDecoder-is_causal-{norm_first}", decoder, None, tmp_path,
+          make=lambda rng, n, t: (_random((n, t, 8), rng, "float"),
+                                  _random((n, t + 2, 8), rng, "float"), {"tgt_is_causal": True}),
+          sequence_axis=1, **LENGTHS)
+    proto = onnx.load(str(tmp_path / "model.onnx"))
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(proto.graph.input) + list(proto.graph.output)]
+    assert dims == [["batch", "sequence", 8], ["batch", "sequence_1", 8],
+                    ["batch", "sequence", 8]]
+
+
+def test_transformer_layers_take_masks_positionally(tmp_path):
+    """The layer converters share their layer's signature, so a positional mask lands where
+    forward puts it."""
+    ag.manual_seed(23)
+    options = dict(dim_feedforward=16, batch_first=True)
+    check("TransformerEncoderLayer-positional-mask", nn.TransformerEncoderLayer(8, 2, **options),
+          None, tmp_path, make=lambda rng: (_random((3, 4, 8), rng, "float"), _causal(4)),
+          sizes=[()], trace=(), dynamic_batch=False)
+    check("TransformerDecoderLayer-positional-mask", nn.TransformerDecoderLayer(8, 2, **options),
+          None, tmp_path, make=lambda rng: (_random((3, 4, 8), rng, "float"),
+                                            _random((3, 5, 8), rng, "float"), _causal(4)),
+          sizes=[()], trace=(), dynamic_batch=False)
+    with pytest.raises(ValueError, match="pass masks, states and lengths as keyword arguments"):
+        nn.export_onnx(nn.TransformerEncoderLayer(8, 2, **options),
+                       (np.zeros((3, 4, 8)), _causal(4)), tmp_path / "m.onnx")
+
+
+SCALAR_AND_OTHERS = {
+    "Maxout": (lambda: nn.Sequential(nn.Linear(3, 8), nn.Maxout(2)), (3,)),
+    "Maxout-axis1": (lambda: nn.Maxout(3, axis=1), (6, 2)),
+    "Perceptron": (lambda: nn.Perceptron(3), (3,)),
+    "Neuron": (lambda: nn.Neuron(3, "tanh"), (3,)),
+    "Layer": (lambda: nn.Layer(3, 4, bias=False), (3,)),
+    "ScalarMLP": (lambda: nn.ScalarMLP(3, [4, 4, 2]), (3,)),
+    "ScalarMLP-one-output": (lambda: nn.ScalarMLP(3, [4, 1], activation="tanh"), (3,)),
+}
+
+
+@pytest.mark.parametrize("name", list(SCALAR_AND_OTHERS))
+def test_maxout_perceptron_and_scalar_layers(name, tmp_path):
+    """ScalarMLP's scalar weights become one matrix per layer, its list of outputs one output
+    per neuron."""
+    ag.manual_seed(22)
+    make, shape = SCALAR_AND_OTHERS[name]
+    model = make()
+    if name == "Perceptron":                # its weights start at zero
+        with ag.no_grad():
+            model.weight.data = np.array([0.5, -1.0, 2.0])
+            model.bias.data = np.array(0.25)
+    check(name, model, lambda n: (n, *shape), tmp_path)

@@ -1,6 +1,7 @@
 """nn's public names: `__all__` in the package and each module lists exactly what they define,
 and help() on a layer is short and opens with its signature and maths."""
 
+import abc
 import importlib
 import inspect
 import pkgutil
@@ -55,15 +56,50 @@ def test_unlisted_finds_a_missing_name():                          # negative co
     assert unlisted(module) == ["g"]
 
 
-@pytest.mark.parametrize("name", nn.layers.__all__)
+LAYERS = [n for n in nn.__all__ if inspect.isclass(getattr(nn, n))
+          and issubclass(getattr(nn, n), nn.Module) and n != "Module"]
+
+
+def help_lines(obj):
+    return pydoc.render_doc(obj, renderer=pydoc.plaintext).splitlines()
+
+
+@pytest.mark.parametrize("name", LAYERS)
 def test_help_on_a_layer_is_short_and_opens_with_its_maths(name):
     layer = getattr(nn, name)
-    text = pydoc.render_doc(layer, renderer=pydoc.plaintext).splitlines()
-    assert len(text) < 150                        # about 95 of them are Module's own methods
+    text = help_lines(layer)
+    assert len(text) <= 65                # was 115-131, 85 of them Module's methods
     head = "\n".join(text[:12])
     first_line = inspect.getdoc(layer).splitlines()[0]
     assert f"{name}(" in head and first_line in head
     assert "Method resolution order" not in "\n".join(text[:4])
+    shown = {line.split("(")[0].strip(" |") for line in text}
+    assert {"forward", "parameters", "state_dict", "train"} <= shown | set(vars(layer))
+    assert not {"named_buffers", "register_buffer", "__weakref__", "__abstractmethods__"} & shown
+
+
+def test_help_on_module_lists_all_of_its_methods():
+    shown = {line.split("(")[0].strip(" |") for line in help_lines(nn.Module)}
+    assert {"named_buffers", "register_buffer", "apply", "parameters", "__call__"} <= shown
+    assert len(help_lines(nn.Module)) < 120
+
+
+# a class with Module's methods but not its metaclass (negative control)
+Plain = type("Plain", (), {k: v for k, v in vars(nn.Module).items() if callable(v)})
+
+
+def test_only_help_changes():
+    """Module's metaclass trims dir() of subclasses for pydoc; lookup, instances' dir() and
+    ABC mixins are unaffected, and a class without it shows every method."""
+    assert len(help_lines(type("Sub", (Plain,), {"__doc__": "x"}))) > 100
+    assert "named_buffers" not in dir(nn.Linear) and hasattr(nn.Linear, "named_buffers")
+    assert {"named_buffers", "float", "__call__"} <= set(dir(nn.Linear(2, 3)))
+
+    class Abstract(nn.Module, abc.ABC):
+        @abc.abstractmethod
+        def forward(self, x): ...
+    with pytest.raises(TypeError, match="abstract"):
+        Abstract()
 
 
 @pytest.mark.parametrize("obj", [nn.fit, nn.export_onnx, nn.save, nn.load,
