@@ -86,7 +86,26 @@ def _holds_graph(seq):
 
 
 class Tensor:
-    """An n-d array (0-d for scalars) that records the operations it takes part in."""
+    """An n-d array (0-d for scalars) that records the operations it takes part in.
+
+    Tensor(data, requires_grad=False, dtype=None, name=None): data is anything np.asarray
+    takes; float64 unless dtype= or autograd.set_default_dtype says otherwise (integers and
+    booleans become floats).
+
+    Recording: with requires_grad=True, every operation on the tensor (operators, methods,
+    autograd functions, NumPy's own functions and ufuncs) returns a Tensor that remembers its
+    op and inputs; y.backward() applies the chain rule over that graph and adds ∂y/∂x into x.grad
+    for each leaf x. Inside `with autograd.no_grad():` nothing is recorded.
+
+    Attributes: data (the ndarray), grad, requires_grad, shape, dtype, ndim, size, name,
+    is_leaf, op / inputs / op_kwargs (the node that made it), scope (the composites and
+    modules it was made in).
+    Autograd: backward, detach, requires_grad_, retain_grad, register_hook, zero_.
+    Values: numpy, item, tolist, astype, float, double, clone.
+    Maths: every method (sum, mean, max, exp, reshape, transpose, @, ...) is the autograd
+    function of the same name, whose help() gives its derivative; PyTorch's names are there
+    too (unsqueeze, numel, t, masked_fill, dim=/keepdim=).
+    """
 
     # Every op sets the slots; the rarely set attributes live in a per-instance __dict__ made
     # on first use, with the class-level defaults below (a cheaper Tensor per operation).
