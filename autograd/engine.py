@@ -195,6 +195,7 @@ class _Pass:
                 args, out = inputs, t
             kw, vjps, op = t._kw, t._op.vjps, t._op
             into = op.vjps_into if raw and not anomaly else None
+            every = op.vjp_all and op.vjp_all(g, out, *args, **kw)    # all inputs in one call
             for k in t._parents:
                 x = inputs[k]
                 key = id(x)
@@ -212,7 +213,8 @@ class _Pass:
                     if prev is not None:
                         continue
                 else:
-                    gx = vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
+                    gx = every[k] if every else \
+                        vjps[k](g, out, *args, **kw) if kw else vjps[k](g, out, *args)
                     if not raw and not isinstance(gx, Tensor):
                         gx = _constant_vjp(op, k, gx)
                     xdata = x._data

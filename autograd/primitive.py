@@ -57,11 +57,12 @@ class Primitive:
         self.vjps = None          # None: the output never requires grad (comparisons, argmax)
         self.some_none = False    # True when some inputs have no VJP (where's condition)
         self.vjps_into = None     # optional in-place forms of the VJPs (see defvjp_into)
+        self.vjp_all = None       # one VJP for every input at once (see defvjp_all)
         self.apply = apply = _make_apply(self)
         apply.__name__ = apply.__qualname__ = self.name
         apply.__doc__, apply.__wrapped__ = fwd.__doc__, fwd
         apply.primitive, apply.defvjp, apply.defvjp_argnum = self, self.defvjp, self.defvjp_argnum
-        apply.defvjp_into = self.defvjp_into
+        apply.defvjp_into, apply.defvjp_all = self.defvjp_into, self.defvjp_all
 
     def defvjp(self, *vjps):
         """Declare the VJPs, one per positional input in order (None: no gradient flows there)."""
@@ -75,6 +76,15 @@ class Primitive:
         array of the input's shape owned by the engine. getitem has one, so that reading n
         slices of an array costs one gradient buffer in backward, not n arrays of its size."""
         self.vjps_into = adders
+        return self.apply
+
+    def defvjp_all(self, vjp):
+        """Declare one VJP giving every input's cotangent at once: vjp(g, out, *inputs, **kw)
+        returns a sequence, one per input. The engine calls it once per node, so an op with n
+        inputs (concatenate of n tensors) costs O(n) in backward, not O(n²)."""
+        self.vjps = _FromAll(vjp)
+        self.vjp_all = vjp
+        self.some_none = False
         return self.apply
 
     def defvjp_argnum(self, vjp):
@@ -102,6 +112,16 @@ def _parameters(fwd):
               or p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)), len(params))
     return n, tuple(p.name for p in params[:n]), tuple(
         p.name for p in params[n:] if p.kind != p.VAR_KEYWORD)
+
+
+class _FromAll:
+    """vjps[i] of a primitive declared with defvjp_all (for callers other than the engine)."""
+
+    def __init__(self, vjp):
+        self.vjp = vjp
+
+    def __getitem__(self, i):
+        return lambda g, out, *xs, **kw: self.vjp(g, out, *xs, **kw)[i]
 
 
 class _PerInput:

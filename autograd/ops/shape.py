@@ -235,14 +235,18 @@ def _concatenate(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
 
 
-def _concatenate_vjp(i, g, out, *xs, axis=0):
+def _concatenate_vjp(g, out, *xs, axis=0):
+    """Every input's cotangent at once: g cut back into the inputs' lengths along axis."""
     ax = axis % np.ndim(out)
-    start = sum(np.shape(x)[ax] for x in xs[:i])
-    index = (slice(None),) * ax + (slice(start, start + np.shape(xs[i])[ax]),)
-    return getitem(g, index=index)
+    lead, start, pieces = (slice(None),) * ax, 0, []
+    for x in xs:
+        n = np.shape(x)[ax]
+        pieces.append(getitem(g, index=lead + (slice(start, start + n),)))
+        start += n
+    return pieces
 
 
-_concatenate.defvjp_argnum(_concatenate_vjp)
+_concatenate.defvjp_all(_concatenate_vjp)
 
 
 @composite
