@@ -111,11 +111,55 @@ def backprop(roots, seeds, *, create_graph=False, accumulate=True, targets=None,
         with modes_for_vjps(create_graph):
             run.nodes()
             for t in run.leaves:
-                run.settle(t, run.grads.pop(id(t)))
+                g = run.grads.pop(id(t))
+                run.settle(t, g.value() if type(g) is Gathering else g)
     finally:
         if collecting:
             gc.enable()
     return run.found
+
+
+class Gathering:
+    """A cotangent gathered by VJPs' in-place forms (Primitive.defvjp_into) in a first-order
+    backward: an array of the input's shape that the pass owns, plus products aᵢᵀbᵢ not yet
+    formed. The products are formed at once, as one product of the stacked operands, when the
+    cotangent is complete: a weight used at T time steps gets its gradient in one matrix
+    product instead of T small ones."""
+
+    __slots__ = ("shape", "dtype", "array", "own", "lefts", "rights")
+
+    def __init__(self, like, start=None, owned=False):
+        self.shape, self.dtype = like.shape, like.dtype
+        self.array, self.own = start, owned and start is not None
+        self.lefts, self.rights = [], []
+
+    def buffer(self):
+        """The array, made the pass's own (zeros, or a copy of what came from elsewhere)."""
+        if not self.own:
+            self.array = np.zeros(self.shape, self.dtype) if self.array is None else \
+                np.array(self.array, dtype=self.dtype)
+            self.own = True
+        return self.array
+
+    def __iadd__(self, g):
+        if self.array is None:
+            self.array = g
+        else:
+            self.buffer()[...] += g
+        return self
+
+    def add_product(self, a, b):
+        """Add aᵀb (a of shape (n, k), b of shape (n, m) or (n,)), formed later."""
+        self.lefts.append(a)
+        self.rights.append(b)
+
+    def value(self):
+        if self.lefts:
+            a, b = self.lefts, self.rights
+            p = a[0].T @ b[0] if len(a) == 1 else np.concatenate(a).T @ np.concatenate(b)
+            self.lefts, self.rights = [], []
+            self += p if p.dtype == self.dtype else p.astype(self.dtype)
+        return np.zeros(self.shape, self.dtype) if self.array is None else self.array
 
 
 class _Pass:
@@ -173,6 +217,8 @@ class _Pass:
             g = grads.pop(id(t))
             if owned:
                 owned.pop(id(t), None)
+                if type(g) is Gathering:
+                    g = g.value()
             if special or t._hooks is not None:
                 g = self.settle(t, g)
                 if id(t) in stop:
@@ -203,12 +249,10 @@ class _Pass:
                     continue                    # no target lies behind x: skip its VJP
                 prev = grads.get(key)
                 if into is not None and into[k] is not None:
-                    # the VJP adds into a buffer of x's shape: n slices of x cost one buffer
-                    if prev is None or owned.get(key) is not prev:
-                        xdata = x._data
-                        buf = np.zeros(xdata.shape, xdata.dtype) if prev is None else \
-                            np.array(prev, dtype=xdata.dtype)
-                        grads[key] = owned[key] = buf
+                    # the VJP's in-place form adds into x's gathering cotangent
+                    if type(prev) is not Gathering:
+                        grads[key] = owned[key] = Gathering(x._data, prev,
+                                                            owned.get(key) is prev)
                     into[k](grads[key], g, out, *args, **kw)
                     if prev is not None:
                         continue

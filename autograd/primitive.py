@@ -72,9 +72,11 @@ class Primitive:
 
     def defvjp_into(self, *adders):
         """Declare in-place forms of the VJPs for a first-order backward, one per input (None:
-        use the VJP): adder(buf, g, out, *inputs, **kw) adds the input's cotangent into buf, an
-        array of the input's shape owned by the engine. getitem has one, so that reading n
-        slices of an array costs one gradient buffer in backward, not n arrays of its size."""
+        use the VJP): adder(acc, g, out, *inputs, **kw) adds the input's cotangent, of the
+        input's shape, into acc, the engine's engine.Gathering (`acc += c`, `acc.buffer()`, an
+        array to write into, or `acc.add_product(a, b)` for aᵀb). getitem has one, so that n
+        slices of an array cost one buffer in backward, not n arrays of its size; matmul has
+        one, so that a weight used n times gets its gradient in one product."""
         self.vjps_into = adders
         return self.apply
 

@@ -37,7 +37,8 @@ LR = 1e-3
 
 
 def _sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * x))
+    with np.errstate(over="ignore"):    # exp's overflow far below 0 gives σ = 0
+        return 1 / (1 + np.exp(-x))     # NumPy's exp is 2-3x faster than its tanh
 
 
 # ---- (a) LSTM -------------------------------------------------------------------------------

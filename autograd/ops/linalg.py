@@ -8,7 +8,7 @@ import numpy as np
 
 from ..primitive import primitive
 from .composite import composite
-from .reductions import broadcast_to
+from .reductions import broadcast_to, sum_to
 from .shape import expand_dims, flip, getitem, pad, reshape, swapaxes, transpose
 
 
@@ -51,6 +51,17 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 matmul.defvjp(_matmul_vjp_x, _matmul_vjp_y)
+
+
+def _matmul_into_y(acc, g, out, x, y):
+    """y's cotangent xᵀg left for the engine to form, with y's other uses, in one product."""
+    if x.ndim == 2 and y.ndim <= 2:
+        acc.add_product(x, g)
+    else:
+        acc += sum_to(_matmul_vjp_y(g, out, x, y), shape=y.shape)
+
+
+matmul.defvjp_into(None, _matmul_into_y)
 
 
 @composite

@@ -155,7 +155,7 @@ def getitem(x, *, index):
 
 
 getitem.defvjp(lambda g, out, x, index: untake(g, index=index, shape=np.shape(x)))
-getitem.defvjp_into(lambda buf, g, out, x, index: _add_at(buf, index, g))
+getitem.defvjp_into(lambda acc, g, out, x, index: _add_at(acc.buffer(), index, g))
 
 
 def _add_at(z, index, g):

@@ -408,3 +408,46 @@ def test_slice_gradients_with_a_hook_on_the_sliced_tensor():
     np.testing.assert_array_equal(seen[0], [1, 6, 2, 1, 1])
     np.testing.assert_array_equal(x.grad.numpy(), 2 * np.array([1, 6, 2, 1, 1]))
     assert len(seen) == 1
+
+
+@given(st.lists(st.sampled_from(["matmul", "matvec", "batched", "plain", "slice"]),
+                min_size=1, max_size=8))
+def test_a_weight_used_many_ways_gets_the_sum_of_every_use(uses):
+    """A matrix used by several products (whose weight cotangents the engine forms at once, as
+    one product of stacked operands), by batched products, by plain ops and through slices:
+    the gradient is the sum of every use's, checked against the sum written out in NumPy."""
+    rng = np.random.default_rng(len(uses))
+    w = rng.normal(size=(3, 4))
+    W = Tensor(w, requires_grad=True)
+    total, expected = 0.0, np.zeros((3, 4))
+    for use in uses:
+        if use == "matmul":
+            x, c = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+            total = total + ((Tensor(x) @ W) * c).sum()
+            expected += x.T @ c
+        elif use == "matvec":
+            x, v, c = rng.normal(size=(2, 3)), rng.normal(size=4), rng.normal(size=2)
+            total = total + ((Tensor(x) @ (W @ Tensor(v))) * c).sum()
+            expected += np.outer(x.T @ c, v)
+        elif use == "batched":
+            x, c = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 4))
+            total = total + ((Tensor(x) @ W) * c).sum()
+            expected += np.einsum("bnk,bnm->km", x, c)
+        elif use == "plain":
+            total = total + (W * W).sum()
+            expected += 2 * w
+        else:
+            total = total + W[1:, :2].sum() * 3.0
+            expected[1:, :2] += 3.0
+    total.backward()
+    np.testing.assert_allclose(W.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
+    (g,) = ag.grad(total, W, create_graph=True)             # the Tensor path agrees
+    np.testing.assert_allclose(g.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_float32_weight_used_by_float64_products_keeps_its_dtype():
+    W = Tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    loss = (Tensor(np.ones((3, 2))) @ W).sum() + (Tensor(np.ones((1, 2))) @ W).sum()
+    loss.backward()
+    assert W.grad.dtype == np.float32
+    np.testing.assert_array_equal(W.grad.numpy(), np.full((2, 2), 4.0))
