@@ -24,7 +24,8 @@ Big graphs: chains of one op or of a repeated block of ops fold into one node ('
 past `max_nodes` the output end is kept, with a note beside it; and a drawing too big to
 render (RENDER_LIMITS) is refused with DrawingTooBig before any renderer starts. By default
 text is 14 pt (`font_size`) and the direction (`rankdir='auto'`) is the one that fits a
-1920x1080 slide best.
+1920x1080 slide best; a drawing that would still not fit is drawn compact (`compact`: ops
+inside their results' boxes, the repeats of a layer one per row).
 """
 
 try:
@@ -50,7 +51,7 @@ __all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph",
 
 def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None, font_size=14, composites="auto"):
+         color_grad=False, title=None, font_size=14, composites="auto", compact="auto"):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
@@ -83,9 +84,13 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
         boundary; 'box' draws its primitives inside a dotted box named after it; 'expand'
         draws its primitives; 'auto' (the default) collapses when a tensor
         in the graph has more than one element, so scalar lecture graphs show every op.
+    compact: True writes each op in the box of the tensor it made (no oval of its own, and
+        values without the word 'data'), runs top to bottom, and wraps a chain of 3 or more
+        repeats of a block of ops (a layer) one repeat per row; 'auto' (the default) does so
+        when the drawing would not fit a 1920x1080 slide otherwise.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size, composites)
+                   color_grad, font_size, composites, compact)
     graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)

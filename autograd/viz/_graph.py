@@ -77,10 +77,9 @@ class Graph:
         return len(self.order)
 
 
-def find_folds(tensors, roots, fold):
-    """{id(last tensor of a run): Fold} for every run of `fold` or more repeats of one op or
-    block of ops along a chain: each tensor in it is the one node input of the next, which is
-    its only user."""
+def chains(tensors, roots):
+    """The chains among `tensors` (each tensor in one is the one node input of the next,
+    which is its only user; roots end chains), each listed first made to last."""
     users = {}
     for t in tensors:
         for x in _walk.inputs(t):
@@ -92,13 +91,20 @@ def find_folds(tensors, roots, fold):
         node_ins = [x for x in _walk.inputs(t) if isinstance(x, Tensor) and _walk.is_node(x)]
         if len(node_ins) == 1 and users[id(node_ins[0])] == 1 and id(node_ins[0]) not in keep:
             after[id(node_ins[0])] = t
-    starts = [t for t in tensors if id(t) in after and not any(
-        isinstance(x, Tensor) and after.get(id(x)) is t for x in _walk.inputs(t))]
+    for t in tensors:
+        if id(t) in after and not any(isinstance(x, Tensor) and after.get(id(x)) is t
+                                      for x in _walk.inputs(t)):
+            chain = [t]
+            while id(chain[-1]) in after:
+                chain.append(after[id(chain[-1])])
+            yield chain
+
+
+def find_folds(tensors, roots, fold):
+    """{id(last tensor of a run): Fold} for every run of `fold` or more repeats of one op or
+    block of ops along a chain (see chains)."""
     found = {}
-    for t in starts:
-        chain = [t]
-        while id(chain[-1]) in after:
-            chain.append(after[id(chain[-1])])
+    for chain in chains(tensors, roots):
         for lo, period, count in repeats([c.op.name for c in chain], fold):
             run = chain[lo:lo + period * count]
             found[id(run[-1])] = _fold(run, period, count)

@@ -132,7 +132,7 @@ def test_bad_arguments_raise_clear_errors():
 # ---- modules ------------------------------------------------------------------------------
 def test_group_puts_each_module_in_a_box():
     loss, _ = tiny_mlp()
-    src = draw(loss, group=True).source
+    src = draw(loss, group=True, compact=False).source
     inside = {}
     for body in src.split("subgraph cluster_")[1:]:
         body = body.split("\n\t}")[0]
@@ -168,7 +168,7 @@ def test_group_keeps_a_layer_that_uses_its_weights_transpose_in_one_box():
     w = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="layers.0.weight")
     b = Tensor(np.zeros(3), requires_grad=True, name="layers.0.bias")
     loss = ag.tanh(x @ w.T + b).sum()
-    src = draw(loss, group=True).source
+    src = draw(loss, group=True, compact=False).source
     body = src.split("subgraph cluster_")[1].split("\n\t}")[0]
     for op in ("transpose", '"@"', '"+"'):
         assert f"label={op} " in body, op
