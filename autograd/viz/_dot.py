@@ -480,7 +480,7 @@ class _Drawing:
         else:
             table = (' border="1"' if key in self.root_ids else ' border="0"') + table
         cell_color = "black" if current is not None and key != current else None
-        op = op_label(t, self.opts) if self.op_inside(i) else None
+        op = op_label(t, self.opts).replace("\n", " ") if self.op_inside(i) else None
         attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color,
                                       op, self.inline)
         self.node(i, f"t{i}", attrs)
