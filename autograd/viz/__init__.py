@@ -111,13 +111,15 @@ def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_element
 
 
 def explore(*roots, group=True, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
-            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14):
+            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14,
+            composites="auto"):
     """An Explorer of the graph: one HTML page (shown in Jupyter, or `.save('graph.html')`)
-    where each module is a box to click open, a tensor shows its shape, dtype, value and
-    gradient on hover, and the picture zooms (scroll) and pans (drag). `group` says what a
-    module is, as in draw(); the other options are draw()'s."""
+    where each module and each call of a composite is a box to click open, a tensor shows its
+    shape, dtype, value and gradient on hover, and the line of code that made it when the
+    forward pass ran under `autograd.record_source()`; the picture zooms (scroll) and pans
+    (drag). `group` says what a module is, as in draw(); the other options are draw()'s."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, False, group, False, False,
-                   font_size)
+                   font_size, composites)
     graph = Graph(roots, max_nodes, max_depth, fold)
     return Explorer(graph, opts, _gradients(graph, grads))
 

@@ -42,6 +42,7 @@ class Options:
     font_size: float = 14
     composites: str = "expand"
     compact: object = "auto"
+    opened: tuple = ()      # composites' call nodes ('s12') drawn open, as boxes, when collapsing
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
@@ -330,6 +331,11 @@ def constant_label(c, opts):
     return "\n".join(opts.lines(a, "const")) if a.size <= opts.max_elements else f"const {a.shape}"
 
 
+def call_id(call):
+    """The node id of a composite's call drawn as one node."""
+    return f"s{call.members[0]}"
+
+
 def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
@@ -339,9 +345,11 @@ def build(graph, opts, grads, name="autograd", state=None):
     if mode == "auto":
         mode = "collapse" if tensor_graph(graph) else "expand"
     found = composite_calls(graph, made) if mode != "expand" else {}
-    calls = found if mode == "collapse" else {}
+    shut = {i: c for i, c in found.items() if call_id(c) not in opts.opened}
+    calls = shut if mode == "collapse" else {}
     drawing = _Drawing(graph, opts, grads, state or {}, calls)
-    drawing.boxed = found if mode == "box" else {}
+    drawing.boxed = found if mode == "box" else {
+        i: c for i, c in found.items() if i not in shut} if mode == "collapse" else {}
     for i in made:        # made first, drawn first: neuron 0 above neuron 1
         t, call = graph.order[i], calls.get(i)
         if call is None or i in call.outputs:
@@ -397,12 +405,12 @@ class _Drawing:
         if m in self.collapsed:
             return m
         call = self.calls.get(i)
-        return f"s{call.members[0]}" if call is not None and i not in call.outputs else None
+        return call_id(call) if call is not None and i not in call.outputs else None
 
     def call(self, i, call):
         """The node of a composite's call (once) and its edge to output i; edges from its
         inputs into it."""
-        nid, shown = f"s{call.members[0]}", self.shown
+        nid, shown = call_id(call), self.shown
         if nid not in self.calls_drawn:
             self.calls_drawn[nid] = i
             self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",

@@ -120,8 +120,10 @@ def _boundaries(graph, found):
 def module_of_scope(scope, paths, params):
     """The innermost module in a scope that reads parameters (`params`: with_parameters),
     not counting the outermost module (its class name: its box would hold only the ops of
-    its own forward, beside its sub-modules' boxes), or None."""
-    for n in range(len(scope) - 1, 0 if scope[:1] and scope[0][:1].isupper() else -1, -1):
-        if is_module(scope[n], paths) and scope[:n + 1] in params:
+    its own forward, beside its sub-modules' boxes), nor a module called inside a composite
+    (a user's scope('step 1') around a cell's call draws as that step's box), or None."""
+    outside = next((n for n, s in enumerate(scope) if not is_module(s, paths)), len(scope))
+    for n in range(outside - 1, 0 if scope[:1] and scope[0][:1].isupper() else -1, -1):
+        if scope[:n + 1] in params:
             return scope[n]
     return None
