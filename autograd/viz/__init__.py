@@ -98,15 +98,18 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
 
 def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
                    max_nodes=500, max_depth=None, derivatives=False, group=False,
-                   collapse=False, color_grad=False, font_size=14):
+                   collapse=False, color_grad=False, font_size=14, composites="auto",
+                   compact="auto"):
     """The backward pass from one-element `roots`, as Frames: one picture per step in the
     engine's real processing order. Each highlights the tensor being processed (red border,
     yellow gradient), the inputs it sends gradients to (green: first contribution; orange,
     with the sum written out: a contribution added to an earlier one), and the gradients
     filled in so far ('(so far)' where more contributions are still to come). The frames come
-    from a pass of their own: `.grad` is left untouched. Options are those of draw()."""
+    from a pass of their own: `.grad` is left untouched. Options are those of draw(); a
+    composite drawn as one node (composites='auto' in a tensor graph) is one step: it sends
+    its gradient to its inputs."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size)
+                   color_grad, font_size, composites, compact)
     return frames_for(Graph(roots, max_nodes, max_depth), opts)
 
 

@@ -336,20 +336,28 @@ def call_id(call):
     return f"s{call.members[0]}"
 
 
+def drawn_calls(graph, opts, made):
+    """({tensor number: Call} drawn as one node, {tensor number: Call} drawn as a box) for
+    the calls of composites, following opts.composites ('auto': collapse in a tensor graph)
+    and opts.opened; `made` lists the tensors in the order made (topological)."""
+    mode = opts.composites
+    if mode == "auto":
+        mode = "collapse" if tensor_graph(graph) else "expand"
+    found = composite_calls(graph, made) if mode != "expand" else {}
+    if mode == "box":
+        return {}, found
+    shut = {i: c for i, c in found.items() if call_id(c) not in opts.opened}
+    return (shut, {i: c for i, c in found.items() if i not in shut}) if found else ({}, {})
+
+
 def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     made = topological(graph)
-    mode = opts.composites
-    if mode == "auto":
-        mode = "collapse" if tensor_graph(graph) else "expand"
-    found = composite_calls(graph, made) if mode != "expand" else {}
-    shut = {i: c for i, c in found.items() if call_id(c) not in opts.opened}
-    calls = shut if mode == "collapse" else {}
+    calls, boxed = drawn_calls(graph, opts, made)
     drawing = _Drawing(graph, opts, grads, state or {}, calls)
-    drawing.boxed = found if mode == "box" else {
-        i: c for i, c in found.items() if i not in shut} if mode == "collapse" else {}
+    drawing.boxed = boxed
     for i in made:        # made first, drawn first: neuron 0 above neuron 1
         t, call = graph.order[i], calls.get(i)
         if call is None or i in call.outputs:
@@ -394,9 +402,11 @@ class _Drawing:
         self.root_ids = {id(r) for r in graph.roots}
 
     def op_inside(self, i):
-        """True when the op that made tensor i is written in i's box (a compact drawing)."""
+        """True when the op that made tensor i is written in i's box (a compact drawing; not
+        for a fold, nor for the result of a composite drawn as one node)."""
         t = self.graph.order[i]
-        return self.inline and t.op is not None and i not in self.graph.folds
+        return (self.inline and t.op is not None and i not in self.graph.folds
+                and i not in self.calls)
 
     def _collapsed_into(self, i):
         """What tensor i is drawn inside, for the size estimate: its collapsed module, the
@@ -416,9 +426,13 @@ class _Drawing:
             self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",
                                "style": "filled,rounded", "fillcolor": "#e6f0e6",
                                "height": "0.3", "margin": "0.06,0.02"})
+            lit = self.current is not None and any(
+                id(self.graph.order[k]) == self.current for k in call.outputs)
             for j in call.inputs:
                 x = self.graph.order[j]
                 edge_attrs = {"weight": "2"} if x.op is None else {}
+                if lit and id(x) in self.hot:
+                    edge_attrs.update(color="#d62728", penwidth="2.5")
                 self.edge(shown(j, f"t{j}"), shown(i, nid), edge_attrs)
         self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
 
