@@ -318,8 +318,8 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color
     if not cells:
         cells.append("<td> </td>")
     if op is not None:
-        cells.insert(0, f'<td bgcolor="{OP_FILL}">' + "<br/>".join(
-            html.escape(s) for s in op.split("\n")) + "</td>")
+        cells.insert(0, f'<td bgcolor="{OP_FILL}"><font color="black">' + "<br/>".join(
+            html.escape(s) for s in op.split("\n")) + "</font></td>")
     if cell_color is not None:
         cells = [c.replace("<td", f'<td color="{cell_color}"', 1) for c in cells]
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
@@ -551,8 +551,9 @@ class _Drawing:
                   {"style": "dashed", "color": "#999999", "weight": "1"})
 
     def _wrap(self, g):
-        """Each row of `rows` on one line, the rows one below the other, aligned on the left:
-        the edge from one row's end to the next row's start does not pull them apart."""
+        """Each row of `rows` on one line, the rows one below the other, aligned on the left,
+        with a rank between them for the next row's parameters: the edge from one row's end
+        to the next row's start does not pull them apart."""
         ends = {(f"t{a[-1]}", f"t{b[0]}") for a, b in zip(self.rows, self.rows[1:])}
         self.edges = [(a, b, {**attrs, "weight": "0"} if (a, b) in ends else attrs)
                       for a, b, attrs in self.edges]
@@ -562,7 +563,7 @@ class _Drawing:
                 for i in row:
                     same.node(f"t{i}")
         for a, b in zip(self.rows, self.rows[1:]):
-            g.edge(f"t{a[0]}", f"t{b[0]}", style="invis", weight="20")
+            g.edge(f"t{a[0]}", f"t{b[0]}", style="invis", weight="20", minlen="2")
 
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
