@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .. import graph as _walk
-from ._graph import chains, local_derivative, repeats
+from ._graph import chain_derivative, chains, local_derivative, repeats
 from ._render import Digraph
 from ._scopes import (composite_calls, module_of_scope, module_paths, tensor_graph,
                       with_parameters)
@@ -26,6 +26,8 @@ BANDS = ((1e-6, "#2c4a9a", "white", "vanishing"), (1e-3, "#9ab8ec", "black", "sm
          (np.inf, "#b2182b", "white", "exploding"))
 MONO = "Courier"
 OP_FILL = "#e4e4e4"
+OP_NODE = {"shape": "ellipse", "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
+           "margin": "0.04,0.02"}
 
 
 @dataclass
@@ -136,12 +138,12 @@ def plain(v):
     return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
 
 
-def op_label(t, opts=None, width=24):
-    """The text of an operation node: the op's symbol with its one-number constant inputs
-    written in place ('* 2', '1 /': the constant's side of the symbol) when `opts` is given,
-    and its plain keyword arguments, shortened (None and False, the defaults such as
-    axis=None and keepdims=False, are left out)."""
-    name = SYMBOLS.get(t.op.name, t.op.name)
+def op_label(t, opts=None, width=24, symbol=None):
+    """The text of an operation node: the op's symbol (or `symbol`) with its one-number
+    constant inputs written in place ('* 2', '1 /': the constant's side of the symbol) when
+    `opts` is given, and its plain keyword arguments, shortened (None and False, the
+    defaults such as axis=None and keepdims=False, are left out)."""
+    name = symbol or SYMBOLS.get(t.op.name, t.op.name)
     if opts is not None:
         for k, c in enumerate(t.inputs):
             if inline_constant(c):
@@ -338,12 +340,15 @@ def call_id(call):
 
 def drawn_calls(graph, opts, made):
     """({tensor number: Call} drawn as one node, {tensor number: Call} drawn as a box) for
-    the calls of composites, following opts.composites ('auto': collapse in a tensor graph)
+    the calls of composites, following opts.composites ('auto': collapse in a tensor graph;
+    in a scalar graph only arithmetic written as a composite, such as subtract, is one op)
     and opts.opened; `made` lists the tensors in the order made (topological)."""
     mode = opts.composites
     if mode == "auto":
-        mode = "collapse" if tensor_graph(graph) else "expand"
+        mode = "collapse" if tensor_graph(graph) else "arithmetic"
     found = composite_calls(graph, made) if mode != "expand" else {}
+    if mode == "arithmetic":
+        found, mode = {i: c for i, c in found.items() if c.name in SYMBOLS}, "collapse"
     if mode == "box":
         return {}, found
     shut = {i: c for i, c in found.items() if call_id(c) not in opts.opened}
@@ -406,7 +411,7 @@ class _Drawing:
         for a fold, nor for the result of a composite drawn as one node)."""
         t = self.graph.order[i]
         return (self.inline and t.op is not None and i not in self.graph.folds
-                and i not in self.calls)
+                and (i not in self.calls or self.calls[i].name in SYMBOLS))
 
     def _collapsed_into(self, i):
         """What tensor i is drawn inside, for the size estimate: its collapsed module, the
@@ -419,22 +424,39 @@ class _Drawing:
 
     def call(self, i, call):
         """The node of a composite's call (once) and its edge to output i; edges from its
-        inputs into it."""
-        nid, shown = call_id(call), self.shown
+        inputs into it. Arithmetic (subtract) is drawn as an op: an oval such as '1 -', or
+        in the result's box, with the local derivatives on its edges."""
+        nid, shown, graph = call_id(call), self.shown, self.graph
+        if self.op_inside(i):
+            nid = f"t{i}"
         if nid not in self.calls_drawn:
             self.calls_drawn[nid] = i
-            self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",
-                               "style": "filled,rounded", "fillcolor": "#e6f0e6",
-                               "height": "0.3", "margin": "0.06,0.02"})
+            if call.name not in SYMBOLS:
+                self.node(i, nid, {"label": call.label(graph), "shape": "box",
+                                   "style": "filled,rounded", "fillcolor": "#e6f0e6",
+                                   "height": "0.3", "margin": "0.06,0.02"})
+            elif nid != f"t{i}":
+                self.node(i, nid, {"label": self.op_text(i), **OP_NODE})
             lit = self.current is not None and any(
-                id(self.graph.order[k]) == self.current for k in call.outputs)
+                id(graph.order[k]) == self.current for k in call.outputs)
+            inside = {id(graph.order[k]) for k in call.members}
             for j in call.inputs:
-                x = self.graph.order[j]
+                x = graph.order[j]
                 edge_attrs = {"weight": "2"} if x.op is None else {}
+                if self.opts.derivatives and call.name in SYMBOLS:
+                    d = chain_derivative(graph.order[i], x, inside)
+                    if d is not None:
+                        edge_attrs["label"] = self.opts.number(d)
                 if lit and id(x) in self.hot:
                     edge_attrs.update(color="#d62728", penwidth="2.5")
                 self.edge(shown(j, f"t{j}"), shown(i, nid), edge_attrs)
-        self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
+        if nid != f"t{i}":
+            self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
+
+    def op_text(self, i):
+        """The text of the op that made tensor i: its own, or its arithmetic call's ('1 -')."""
+        t, call = self.graph.order[i], self.calls.get(i)
+        return op_label(t, self.opts, symbol=SYMBOLS[call.name] if call else None)
 
     def node(self, i, nid, attrs):
         m = self.member.get(i)
@@ -502,7 +524,7 @@ class _Drawing:
         else:
             table = (' border="1"' if key in self.root_ids else ' border="0"') + table
         cell_color = "black" if current is not None and key != current else None
-        op = op_label(t, self.opts).replace("\n", " ") if self.op_inside(i) else None
+        op = self.op_text(i).replace("\n", " ") if self.op_inside(i) else None
         attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color,
                                       op, self.inline)
         self.node(i, f"t{i}", attrs)
@@ -512,9 +534,7 @@ class _Drawing:
         constants, what was cut."""
         o, shown, edge = f"t{i}" if self.op_inside(i) else f"o{i}", self.shown, self.edge
         fold = self.graph.folds.get(i)
-        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), "shape": "ellipse",
-                 "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
-                 "margin": "0.04,0.02"}
+        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), **OP_NODE}
         if fold:
             attrs.update(shape="box", style="filled,rounded", fillcolor="#e8e8f8")
         if o != f"t{i}":

@@ -157,6 +157,23 @@ def local_derivative(t, k):
     return float(np.sum(contribution(t, k, np.ones_like(t.data))))
 
 
+def chain_derivative(out, x, inside):
+    """d out / d x along the one path of ops from x to out through the tensors `inside` (ids),
+    for one-element tensors: the product of the local derivatives; None where there is no
+    single path or a factor is not a number."""
+    def reaches(u):
+        return u is x or (id(u) in inside and any(reaches(v) for v in u.inputs))
+
+    d, t = 1.0, out
+    while t is not x:
+        ks = [k for k, u in enumerate(t.inputs) if isinstance(u, Tensor) and reaches(u)]
+        step = local_derivative(t, ks[0]) if len(ks) == 1 else None
+        if step is None:
+            return None
+        d, t = d * step, t.inputs[ks[0]]
+    return d
+
+
 def gradient_pass(roots, trace=None, caller="backprop_steps"):
     """Run one backward pass of the engine from the one-element `roots` (seeded with ones) and
     return {id(tensor): gradient array} for every tensor it reached, in processing order.

@@ -245,3 +245,21 @@ def test_shown_gradients_are_the_engines(program, values):
             shown = float(leaf.grad) + 0.0         # pictures write -0.0 as 0
             assert labels[leaf.name].endswith(f"grad {shown:.17g}")
     assert draw(out).source == draw(out).source
+
+
+def test_subtraction_is_one_op_with_its_derivatives_in_a_scalar_graph():
+    x = Tensor(3.0, requires_grad=True, name="x")
+    y = Tensor(5.0, requires_grad=True, name="y")
+    d = x - y
+    d.name = "d"
+    e = 1.0 - d
+    e.name = "e"
+    src = draw(e, derivatives=True, compact=False).source
+    labels = sorted(v.strip('"') for k, v in nodes(src).items() if not k.startswith("t"))
+    assert labels == ["-", "1 -"]                                   # no neg, no add
+    into = {a: attrs for a, b, attrs in edges(src)}
+    assert "label=-1" in into[node_id(src, "d")] and "label=-1" in into[node_id(src, "y")]
+    assert "label=1 " in into[node_id(src, "x")]
+    every = sorted(v.strip('"') for k, v in nodes(draw(e, composites="expand").source).items()
+                   if not k.startswith("t"))
+    assert every == ["+", "1 +", "neg", "neg"]                      # negative control
