@@ -87,7 +87,7 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
     compact: True writes each op in the box of the tensor it made (no oval of its own, and
         values without the word 'data'), runs top to bottom, and wraps a chain of 3 or more
         repeats of a block of ops (a layer) one repeat per row; 'auto' (the default) does so
-        when the drawing would not fit a 1920x1080 slide otherwise.
+        when the drawing would otherwise fill more than 90 % of a 1920x1080 slide.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
                    color_grad, font_size, composites, compact)

@@ -196,8 +196,8 @@ def _box_text(t, opts):
     """(characters across, lines) of a tensor's box, roughly."""
     name = len(t.name or "") if "name" in opts.fields else 0
     shown = sum(f in opts.fields for f in ("value", "grad"))
-    if t.ndim == 0:
-        return name + 13 * shown, 1
+    if t.ndim == 0:                 # 'data 0.5' and a gradient of about the same width
+        return name + shown * (len(opts.number(t.data)) + 6), 1
     if t.size <= opts.max_elements:
         rows = t.shape[0] if t.ndim > 1 else 1
         return max(name, 18, 7 + 9 * t.size // max(rows, 1)), 1 + (name > 0) + shown * rows
@@ -298,14 +298,15 @@ def _cell(lines, attrs=""):
 
 
 def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color=None,
-                 op=None, compact=False):
+                 op=None, compact=False, name=None):
     """The HTML-like label of a tensor node: one row of cells for a scalar (as micrograd
     draws them), one cell per row for a tensor with axes; `table` holds table attributes
     (cells take the table's colour unless `cell_color` is given). In a `compact` drawing the
-    value is unlabelled and `op`, the label of the op that made t, heads the box."""
-    cells = []
-    if "name" in opts.fields and t.name is not None:
-        cells.append(f"<td><b>{html.escape(t.name)}</b></td>")
+    value is unlabelled and `op`, the label of the op that made t, heads the box. `name`
+    replaces t.name (inside a module's box, the name relative to the module)."""
+    cells, name = [], name or t.name
+    if "name" in opts.fields and name is not None:
+        cells.append(f"<td><b>{html.escape(name)}</b></td>")
     meta = []
     if "shape" in opts.fields and t.ndim > 0:
         meta.append(f"shape {t.shape}")
@@ -398,7 +399,7 @@ class _Drawing:
         self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
         self.rankdir, shrink = orientation(graph, opts, self._collapsed_into)
-        self.inline = opts.compact is True or (opts.compact == "auto" and shrink > 1)
+        self.inline = opts.compact is True or (opts.compact == "auto" and shrink > 0.9)
         if opts.rankdir != "auto" or self.inline:
             self.rankdir = opts.rankdir if opts.rankdir != "auto" else "TB"
         self.rows = wrapped_rows(graph, self.member, self.calls) if (
@@ -525,8 +526,10 @@ class _Drawing:
             table = (' border="1"' if key in self.root_ids else ' border="0"') + table
         cell_color = "black" if current is not None and key != current else None
         op = self.op_text(i).replace("\n", " ") if self.op_inside(i) else None
+        m = self.member.get(i)
+        short = t.name[len(m) + 1:] if m and t.name and t.name.startswith(m + ".") else None
         attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color,
-                                      op, self.inline)
+                                      op, self.inline, short)
         self.node(i, f"t{i}", attrs)
 
     def operation(self, i, t):
