@@ -37,7 +37,7 @@ class Explorer:
             around = {p for m in open_modules for p in names if m == p or m.startswith(p + ".")}
             shut = [n for n in names if n not in around]
             return build(graph, dataclasses.replace(
-                opts, collapse=shut or False, composites="collapse" if calls else "expand",
+                opts, collapse=shut or False, composites="collapse" if calls else opts.composites,
                 opened=(open_call,) if open_call else (), compact=False), grads, name=name)
 
         self.views = {"top": view("top")}

@@ -142,7 +142,8 @@ def test_record_source_keeps_the_users_line_not_the_librarys():
     with ag.record_source():
         y = layer(ag.Tensor([[1.0, 2.0]]))
     path, line, function = y.source
-    assert path == __file__ and function == "test_record_source_keeps_the_users_line_not_the_librarys"
+    assert path == __file__
+    assert function == "test_record_source_keeps_the_users_line_not_the_librarys"
     assert "y = layer(" in open(path, encoding="utf-8").read().splitlines()[line - 1]
     assert (layer(ag.Tensor([[1.0, 2.0]]))).source is None              # off by default
     with ag.record_source():
