@@ -32,52 +32,14 @@ def frames_for(graph, opts):
             expected[id(x)] = expected.get(id(x), 0) + 1
     calls, _ = drawn_calls(graph, opts, topological(graph))
     call_of = {id(graph.order[i]): c for i, c in calls.items()}
-    done, partial, received = {}, {}, {}
+    sums = ({}, {}, {}, expected)       # done, partial, received: filled in step by step
     states, steps = [], []
     for group in _groups(trace, call_of):
         t, call = group[0][0], call_of.get(id(group[0][0]))
         if call is not None:    # the frame shows the call's output drawn nearest the root
             t = next((graph.order[i] for i in call.outputs if any(
                 id(graph.order[i]) == id(u) for u, _, _ in group)), t)
-        text, marks, arrived, inputs, n_sent = {}, {}, {}, set(), 0
-        inside = {id(u) for u, _, _ in group}
-        for u, g, sent in group:
-            done[id(u)] = np.asarray(g.data)
-            for x, contribution, _ in sent:
-                key, c = id(x), np.asarray(contribution.data)
-                prev = partial.get(key)
-                arrived.setdefault(key, (prev, []))[1].append(c)
-                partial[key] = c if prev is None else prev + c
-                received[key] = received.get(key, 0) + 1
-                if key not in inside:
-                    inputs.add(key)
-                    n_sent += 1
-        for key, gd in done.items():
-            text[key] = opts.lines(gd, "grad")
-        marks[id(t)] = CURRENT
-        arrived = {k: v for k, v in arrived.items() if k in inputs}
-        for key, (before, parts) in arrived.items():
-            marks[key] = NEW if before is None else ADDED
-            terms = ([] if before is None else [before]) + parts
-            if len(terms) > 1:
-                marks[key] = ADDED
-                if parts[0].size == 1:
-                    text[key] = ["grad " + " + ".join(opts.number(v) for v in terms) + " = "
-                                 + opts.number(partial[key])]
-        for key, gp in partial.items():
-            if key in text:
-                continue
-            text[key] = opts.lines(gp, "grad")
-            if received[key] < expected[key]:
-                text[key][-1] += " (so far)"
-        op = f"{call.name}' ({len(group)} steps inside)" if call else (
-            f"{t.op.name}'" if t.op is not None else None)
-        what = (f"sends its gradient through '{op} to {n_sent} input(s)"
-                if op else "is a leaf: its gradient is complete")
-        who = (t.name if t.name is not None
-               else f"the result of '{t.op.name}'" if t.op is not None else "a leaf")
-        states.append({"grads": {**partial, **done}, "text": text, "current": id(t),
-                       "hot": inputs, "marks": marks, "title": f"{who} {what}"})
+        states.append(_state(group, t, call, opts, sums))
         steps.append(t)
     for k, s in enumerate(states):
         s["title"] = f"backprop step {k + 1} of {len(states)}: {s['title']}"
@@ -85,6 +47,49 @@ def frames_for(graph, opts):
     _pad(states)
     return Frames([build(graph, opts, s["grads"], name=f"step{k + 1}", state=s)
                    for k, s in enumerate(states)], steps)
+
+
+def _state(group, t, call, opts, sums):
+    """The state of one frame (see build): the steps of `group` done, t highlighted, the
+    gradients they sent out of the group marked (`sums` accumulates over the frames)."""
+    done, partial, received, expected = sums
+    text, marks, arrived, inputs, n_sent = {}, {}, {}, set(), 0
+    inside = {id(u) for u, _, _ in group}
+    for u, g, sent in group:
+        done[id(u)] = np.asarray(g.data)
+        for x, contribution, _ in sent:
+            key, c = id(x), np.asarray(contribution.data)
+            prev = partial.get(key)
+            arrived.setdefault(key, (prev, []))[1].append(c)
+            partial[key] = c if prev is None else prev + c
+            received[key] = received.get(key, 0) + 1
+            if key not in inside:
+                inputs.add(key)
+                n_sent += 1
+    for key, gd in done.items():
+        text[key] = opts.lines(gd, "grad")
+    marks[id(t)] = CURRENT
+    for key, (before, parts) in arrived.items():
+        if key not in inputs:
+            continue
+        terms = ([] if before is None else [before]) + parts
+        marks[key] = NEW if len(terms) == 1 else ADDED
+        if len(terms) > 1 and parts[0].size == 1:
+            text[key] = ["grad " + " + ".join(opts.number(v) for v in terms) + " = "
+                         + opts.number(partial[key])]
+    for key, gp in partial.items():
+        if key not in text:
+            text[key] = opts.lines(gp, "grad")
+            if received[key] < expected[key]:
+                text[key][-1] += " (so far)"
+    op = f"{call.name}' ({len(group)} steps inside)" if call else (
+        f"{t.op.name}'" if t.op is not None else None)
+    what = (f"sends its gradient through '{op} to {n_sent} input(s)"
+            if op else "is a leaf: its gradient is complete")
+    who = (t.name if t.name is not None
+           else f"the result of '{t.op.name}'" if t.op is not None else "a leaf")
+    return {"grads": {**partial, **done}, "text": text, "current": id(t), "hot": inputs,
+            "marks": marks, "title": f"{who} {what}"}
 
 
 def _groups(trace, call_of):
