@@ -11,6 +11,7 @@ autograd/primitive.py for the rule a VJP follows so that it runs on arrays and o
 """
 
 import contextlib
+import sys
 import threading
 
 
@@ -26,6 +27,7 @@ class _Modes(threading.local):
     anomaly = False     # NaN/inf in any forward or backward result raises AnomalyError
     state = RECORDING
     scope = ()          # the names of the composites and modules being run, outermost first
+    source = False      # each op's result remembers the line of user code that made it
 
 
 modes = _Modes()
@@ -34,7 +36,7 @@ modes = _Modes()
 def _set(**settings):
     for k, v in settings.items():
         setattr(modes, k, v)
-    modes.state = (OTHER if modes.arrays or modes.anomaly else
+    modes.state = (OTHER if modes.arrays or modes.anomaly or modes.source else
                    RECORDING if modes.grad else NOT_RECORDING)
 
 
@@ -143,6 +145,30 @@ class detect_anomaly(_Switch):
 
     def _recreate_cm(self):
         return detect_anomaly(self.settings["anomaly"])
+
+
+class record_source(_Switch):
+    """Context manager / decorator: each tensor an op makes inside remembers the line of user
+    code that made it (`Tensor.source`), which autograd.viz.explore shows on hover. Off by
+    default: it walks up the call stack once per op (grad mode itself costs nothing extra)."""
+
+    def __init__(self, enabled=True):
+        super().__init__(source=bool(enabled))
+
+    def _recreate_cm(self):
+        return record_source(self.settings["source"])
+
+
+LIBRARY = frozenset({"autograd", "nn", "contextlib", "functools"})   # not the user's code
+
+
+def user_site(depth=2):
+    """(file, line, function) of the innermost caller frame, `depth` frames up or more, whose
+    module is outside chainrule's packages (autograd, nn); None if there is none."""
+    f = sys._getframe(depth)
+    while f is not None and f.f_globals.get("__name__", "").partition(".")[0] in LIBRARY:
+        f = f.f_back
+    return None if f is None else (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
 
 
 def is_anomaly_enabled():

@@ -35,7 +35,7 @@ import traceback
 
 import numpy as np
 
-from .grad_mode import OTHER, RECORDING, modes
+from .grad_mode import OTHER, RECORDING, modes, user_site
 from .tensor import Tensor, clock
 
 _new = object.__new__
@@ -237,6 +237,8 @@ def _record_other(prim, t, args, kw, parents, arrays):
     else:
         t.requires_grad = False
         t._op = None
+    if modes.source:
+        t._site = user_site(3)
     if modes.anomaly:
         _check_forward(prim, t, arrays)
 

@@ -158,6 +158,9 @@ class Tensor:
     scope = property(lambda self: getattr(self, "_scope", ()) if self._op is not None else (),
                      doc="Names of the composites and modules (outermost first) whose code "
                          "made this tensor, e.g. ('MLP', 'layers.0', 'linear'); () for a leaf.")
+    source = property(lambda self: getattr(self, "_site", None),
+                      doc="(file, line, function) of the user code whose op made this tensor, "
+                          "when made under autograd.record_source(); else None.")
     op = property(lambda self: self._op, doc="The primitive that made this tensor, or None.")
     inputs = property(lambda self: self._inputs if self._op is not None else (),
                       doc="The positional inputs of `op`: Tensors, or arrays for constants.")

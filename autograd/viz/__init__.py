@@ -24,7 +24,8 @@ Big graphs: chains of one op or of a repeated block of ops fold into one node ('
 past `max_nodes` the output end is kept, with a note beside it; and a drawing too big to
 render (RENDER_LIMITS) is refused with DrawingTooBig before any renderer starts. By default
 text is 14 pt (`font_size`) and the direction (`rankdir='auto'`) is the one that fits a
-1920x1080 slide best.
+1920x1080 slide best; a drawing that would still not fit is drawn compact (`compact`: ops
+inside their results' boxes, the repeats of a layer one per row).
 """
 
 try:
@@ -50,7 +51,7 @@ __all__ = ["draw", "backprop_steps", "explore", "Explorer", "Frames", "Digraph",
 
 def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_nodes=500,
          max_depth=None, fold=16, grads="auto", derivatives=False, group=False, collapse=False,
-         color_grad=False, title=None, font_size=14, composites="auto"):
+         color_grad=False, title=None, font_size=14, composites="auto", compact="auto"):
     """A graphviz.Digraph of everything `roots` were computed from.
 
     fields: which parts of a tensor's box to show, from FIELDS ('shape' and 'dtype' appear on
@@ -83,9 +84,13 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
         boundary; 'box' draws its primitives inside a dotted box named after it; 'expand'
         draws its primitives; 'auto' (the default) collapses when a tensor
         in the graph has more than one element, so scalar lecture graphs show every op.
+    compact: True writes each op in the box of the tensor it made (no oval of its own, and
+        values without the word 'data'), runs top to bottom, and wraps a chain of 3 or more
+        repeats of a block of ops (a layer) one repeat per row; 'auto' (the default) does so
+        when the drawing would otherwise fill more than 90 % of a 1920x1080 slide.
     """
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size, composites)
+                   color_grad, font_size, composites, compact)
     graph = Graph(roots, max_nodes, max_depth, fold)
     shown = _gradients(graph, grads)
     return build(graph, opts, shown, state={"title": title} if title else None)
@@ -93,26 +98,31 @@ def draw(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9, max_n
 
 def backprop_steps(*roots, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
                    max_nodes=500, max_depth=None, derivatives=False, group=False,
-                   collapse=False, color_grad=False, font_size=14):
+                   collapse=False, color_grad=False, font_size=14, composites="auto",
+                   compact="auto"):
     """The backward pass from one-element `roots`, as Frames: one picture per step in the
     engine's real processing order. Each highlights the tensor being processed (red border,
     yellow gradient), the inputs it sends gradients to (green: first contribution; orange,
     with the sum written out: a contribution added to an earlier one), and the gradients
     filled in so far ('(so far)' where more contributions are still to come). The frames come
-    from a pass of their own: `.grad` is left untouched. Options are those of draw()."""
+    from a pass of their own: `.grad` is left untouched. Options are those of draw(); a
+    composite drawn as one node (composites='auto' in a tensor graph) is one step: it sends
+    its gradient to its inputs."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, derivatives, group, collapse,
-                   color_grad, font_size)
+                   color_grad, font_size, composites, compact)
     return frames_for(Graph(roots, max_nodes, max_depth), opts)
 
 
 def explore(*roots, group=True, fields=FIELDS, rankdir="auto", fmt=".4g", max_elements=9,
-            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14):
+            max_nodes=500, max_depth=None, fold=16, grads="auto", font_size=14,
+            composites="auto"):
     """An Explorer of the graph: one HTML page (shown in Jupyter, or `.save('graph.html')`)
-    where each module is a box to click open, a tensor shows its shape, dtype, value and
-    gradient on hover, and the picture zooms (scroll) and pans (drag). `group` says what a
-    module is, as in draw(); the other options are draw()'s."""
+    where each module and each call of a composite is a box to click open, a tensor shows its
+    shape, dtype, value and gradient on hover, and the line of code that made it when the
+    forward pass ran under `autograd.record_source()`; the picture zooms (scroll) and pans
+    (drag). `group` says what a module is, as in draw(); the other options are draw()'s."""
     opts = Options(tuple(fields), rankdir, fmt, max_elements, False, group, False, False,
-                   font_size)
+                   font_size, composites)
     graph = Graph(roots, max_nodes, max_depth, fold)
     return Explorer(graph, opts, _gradients(graph, grads))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .. import graph as _walk
-from ._graph import local_derivative
+from ._graph import chain_derivative, chains, local_derivative, repeats
 from ._render import Digraph
 from ._scopes import (composite_calls, module_of_scope, module_paths, tensor_graph,
                       with_parameters)
@@ -25,6 +25,9 @@ BANDS = ((1e-6, "#2c4a9a", "white", "vanishing"), (1e-3, "#9ab8ec", "black", "sm
          (1e2, "#d4eecf", "black", "healthy"), (1e4, "#f4a582", "black", "large"),
          (np.inf, "#b2182b", "white", "exploding"))
 MONO = "Courier"
+OP_FILL = "#e4e4e4"
+OP_NODE = {"shape": "ellipse", "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
+           "margin": "0.04,0.02"}
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Options:
     color_grad: object = False
     font_size: float = 14
     composites: str = "expand"
+    compact: object = "auto"
+    opened: tuple = ()      # composites' call nodes ('s12') drawn open, as boxes, when collapsing
 
     def __post_init__(self):
         bad = [f for f in self.fields if f not in FIELDS]
@@ -63,6 +68,8 @@ class Options:
         if self.composites not in ("auto", "collapse", "box", "expand"):
             raise ValueError(f"draw: composites must be 'auto', 'collapse', 'box' or 'expand'; "
                              f"got {self.composites!r}")
+        if self.compact not in ("auto", True, False):
+            raise ValueError(f"draw: compact must be 'auto', True or False; got {self.compact!r}")
         if not isinstance(self.max_elements, int) or self.max_elements < 0:
             raise ValueError(f"draw: max_elements must be an int >= 0; got {self.max_elements!r}")
 
@@ -76,16 +83,16 @@ class Options:
     def lines(self, a, kind):
         """A value or gradient as lines of text: the numbers when there are at most
         `max_elements`, else mean and norm."""
-        a = np.asarray(a)
+        a, word = np.asarray(a), f"{kind} " if kind else ""
         if a.ndim == 0:
-            return [f"{kind} {self.number(a)}"]
+            return [word + self.number(a)]
         if a.size <= self.max_elements:
             text = np.array2string(a, separator=", ", formatter={"all": self.number},
                                    max_line_width=10**6, threshold=10**6)
             rows = text.split("\n")
-            return [f"{kind} {rows[0]}"] + [" " * (len(kind) + 1) + r for r in rows[1:]]
+            return [word + rows[0]] + [" " * len(word) + r for r in rows[1:]]
         mean, norm = summary(a)
-        return [f"{kind} mean {self.number(mean)}", " " * len(kind) + f" norm {self.number(norm)}"]
+        return [f"{word}mean {self.number(mean)}", " " * len(word) + f"norm {self.number(norm)}"]
 
     def module_of(self, name):
         """The module path a tensor name belongs to ('layers.0.weight' -> 'layers.0'), or None."""
@@ -131,12 +138,12 @@ def plain(v):
     return v is None or isinstance(v, (int, float, str, slice, np.integer, np.floating, np.dtype))
 
 
-def op_label(t, opts=None, width=24):
-    """The text of an operation node: the op's symbol with its one-number constant inputs
-    written in place ('* 2', '1 /': the constant's side of the symbol) when `opts` is given,
-    and its plain keyword arguments, shortened (None and False, the defaults such as
-    axis=None and keepdims=False, are left out)."""
-    name = SYMBOLS.get(t.op.name, t.op.name)
+def op_label(t, opts=None, width=24, symbol=None):
+    """The text of an operation node: the op's symbol (or `symbol`) with its one-number
+    constant inputs written in place ('* 2', '1 /': the constant's side of the symbol) when
+    `opts` is given, and its plain keyword arguments, shortened (None and False, the
+    defaults such as axis=None and keepdims=False, are left out)."""
+    name = symbol or SYMBOLS.get(t.op.name, t.op.name)
     if opts is not None:
         for k, c in enumerate(t.inputs):
             if inline_constant(c):
@@ -158,9 +165,10 @@ SLIDE = (1440, 810)     # 1920 x 1080 px in points, Graphviz's unit
 
 
 def orientation(graph, opts, collapsed_into):
-    """'LR' when the picture drawn left to right fits a slide or TB would not shrink it by a
-    quarter more, else 'TB'; from an estimate of each box's size in points (tensor i is
-    drawn inside the module node `collapsed_into(i)`, or on its own when that is None)."""
+    """('LR' or 'TB', how much that drawing must shrink to fit a slide): 'LR' when the
+    picture drawn left to right fits a slide or TB would not shrink it by a quarter more;
+    from an estimate of each box's size in points (tensor i is drawn inside the module node
+    `collapsed_into(i)`, or on its own when that is None)."""
     fs, levels, modules_seen = opts.font_size, {}, {}
     for i, (t, d) in enumerate(zip(graph.order, graph.depth)):
         m = collapsed_into(i)
@@ -180,19 +188,34 @@ def orientation(graph, opts, collapsed_into):
     tb = (max(sum(w + 9 for w, _ in lv) for lv in levels.values()),
           sum(max(h for _, h in lv) + op_h + 2 * gap for lv in levels.values()))
     shrink = [max(w / SLIDE[0], h / SLIDE[1]) for w, h in (lr, tb)]
-    return "LR" if shrink[0] <= 1 or shrink[1] > 0.75 * shrink[0] else "TB"
+    return ("LR", shrink[0]) if shrink[0] <= 1 or shrink[1] > 0.75 * shrink[0] else (
+        "TB", shrink[1])
 
 
 def _box_text(t, opts):
     """(characters across, lines) of a tensor's box, roughly."""
     name = len(t.name or "") if "name" in opts.fields else 0
     shown = sum(f in opts.fields for f in ("value", "grad"))
-    if t.ndim == 0:
-        return name + 13 * shown, 1
+    if t.ndim == 0:                 # 'data 0.5' and a gradient of about the same width
+        return name + shown * (len(opts.number(t.data)) + 6), 1
     if t.size <= opts.max_elements:
         rows = t.shape[0] if t.ndim > 1 else 1
         return max(name, 18, 7 + 9 * t.size // max(rows, 1)), 1 + (name > 0) + shown * rows
     return max(name, 22), 1 + (name > 0) + 2 * shown
+
+
+def wrapped_rows(graph, member, calls):
+    """The rows a compact top-to-bottom drawing gives a chain of 3 or more repeats of one
+    block of ops (h = sigmoid(w * h + b), six times): the tensors of each repeat, made first
+    to last, when all of them are drawn on their own (in no module box or folded node)."""
+    rows = []
+    for chain in chains(graph.order, graph.roots):
+        for lo, period, count in repeats([t.op.name for t in chain], 3):
+            run = [graph.index.get(id(t)) for t in chain[lo:lo + period * count]]
+            if period > 1 and all(i is not None and i not in graph.folds and i not in member
+                                  and i not in calls for i in run):
+                rows += [run[k:k + period] for k in range(0, len(run), period)]
+    return rows
 
 
 def fold_label(fold):
@@ -274,13 +297,16 @@ def _cell(lines, attrs=""):
     return f'<td balign="left"{attrs}><font face="{MONO}">{body}</font></td>'
 
 
-def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color=None):
+def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color=None,
+                 op=None, compact=False, name=None):
     """The HTML-like label of a tensor node: one row of cells for a scalar (as micrograd
     draws them), one cell per row for a tensor with axes; `table` holds table attributes
-    (cells take the table's colour unless `cell_color` is given)."""
-    cells = []
-    if "name" in opts.fields and t.name is not None:
-        cells.append(f"<td><b>{html.escape(t.name)}</b></td>")
+    (cells take the table's colour unless `cell_color` is given). In a `compact` drawing the
+    value is unlabelled and `op`, the label of the op that made t, heads the box. `name`
+    replaces t.name (inside a module's box, the name relative to the module)."""
+    cells, name = [], name or t.name
+    if "name" in opts.fields and name is not None:
+        cells.append(f"<td><b>{html.escape(name)}</b></td>")
     meta = []
     if "shape" in opts.fields and t.ndim > 0:
         meta.append(f"shape {t.shape}")
@@ -289,11 +315,14 @@ def tensor_label(t, opts, grad_lines, mark=None, table=' border="0"', cell_color
     if meta:
         cells.append(_cell([" ".join(meta)]))
     if "value" in opts.fields:
-        cells.append(_cell(opts.lines(t.data, "data")))
+        cells.append(_cell(opts.lines(t.data, "" if compact else "data")))
     if "grad" in opts.fields and grad_lines:
         cells.append(_cell(grad_lines, f' bgcolor="{mark}"' if mark else ""))
     if not cells:
         cells.append("<td> </td>")
+    if op is not None:
+        cells.insert(0, f'<td bgcolor="{OP_FILL}"><font color="black">' + "<br/>".join(
+            html.escape(s) for s in op.split("\n")) + "</font></td>")
     if cell_color is not None:
         cells = [c.replace("<td", f'<td color="{cell_color}"', 1) for c in cells]
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if t.ndim else f"<tr>{''.join(cells)}</tr>"
@@ -305,18 +334,36 @@ def constant_label(c, opts):
     return "\n".join(opts.lines(a, "const")) if a.size <= opts.max_elements else f"const {a.shape}"
 
 
+def call_id(call):
+    """The node id of a composite's call drawn as one node."""
+    return f"s{call.members[0]}"
+
+
+def drawn_calls(graph, opts, made):
+    """({tensor number: Call} drawn as one node, {tensor number: Call} drawn as a box) for
+    the calls of composites, following opts.composites ('auto': collapse in a tensor graph;
+    in a scalar graph only arithmetic written as a composite, such as subtract, is one op)
+    and opts.opened; `made` lists the tensors in the order made (topological)."""
+    mode = opts.composites
+    if mode == "auto":
+        mode = "collapse" if tensor_graph(graph) else "arithmetic"
+    found = composite_calls(graph, made) if mode != "expand" else {}
+    if mode == "arithmetic":
+        found, mode = {i: c for i, c in found.items() if c.name in SYMBOLS}, "collapse"
+    if mode == "box":
+        return {}, found
+    shut = {i: c for i, c in found.items() if call_id(c) not in opts.opened}
+    return (shut, {i: c for i, c in found.items() if i not in shut}) if found else ({}, {})
+
+
 def build(graph, opts, grads, name="autograd", state=None):
     """The Digraph of `graph`. `grads` maps id(tensor) to the gradient to show; `state`
     (used by the backprop frames) may give `text` (id -> grad lines), `current` (id),
     `hot` (ids whose edge into the current op is lit), `marks` (id -> cell colour), `title`."""
     made = topological(graph)
-    mode = opts.composites
-    if mode == "auto":
-        mode = "collapse" if tensor_graph(graph) else "expand"
-    found = composite_calls(graph, made) if mode != "expand" else {}
-    calls = found if mode == "collapse" else {}
+    calls, boxed = drawn_calls(graph, opts, made)
     drawing = _Drawing(graph, opts, grads, state or {}, calls)
-    drawing.boxed = found if mode == "box" else {}
+    drawing.boxed = boxed
     for i in made:        # made first, drawn first: neuron 0 above neuron 1
         t, call = graph.order[i], calls.get(i)
         if call is None or i in call.outputs:
@@ -351,10 +398,21 @@ class _Drawing:
                              f"graph (modules: {sorted(set(member.values()))})")
         self.box_ids = module_ids(graph, member)
         self.boxes = {m: [] for m in self.box_ids}
-        self.rankdir = opts.rankdir if opts.rankdir != "auto" else orientation(
-            graph, opts, self._collapsed_into)
+        self.rankdir, shrink = orientation(graph, opts, self._collapsed_into)
+        self.inline = opts.compact is True or (opts.compact == "auto" and shrink > 0.9)
+        if opts.rankdir != "auto" or self.inline:
+            self.rankdir = opts.rankdir if opts.rankdir != "auto" else "TB"
+        self.rows = wrapped_rows(graph, self.member, self.calls) if (
+            self.inline and self.rankdir == "TB") else []
         self.top, self.edges, self.seen_edges, self.used_bands = [], [], set(), set()
         self.root_ids = {id(r) for r in graph.roots}
+
+    def op_inside(self, i):
+        """True when the op that made tensor i is written in i's box (a compact drawing; not
+        for a fold, nor for the result of a composite drawn as one node)."""
+        t = self.graph.order[i]
+        return (self.inline and t.op is not None and i not in self.graph.folds
+                and (i not in self.calls or self.calls[i].name in SYMBOLS))
 
     def _collapsed_into(self, i):
         """What tensor i is drawn inside, for the size estimate: its collapsed module, the
@@ -363,22 +421,43 @@ class _Drawing:
         if m in self.collapsed:
             return m
         call = self.calls.get(i)
-        return f"s{call.members[0]}" if call is not None and i not in call.outputs else None
+        return call_id(call) if call is not None and i not in call.outputs else None
 
     def call(self, i, call):
         """The node of a composite's call (once) and its edge to output i; edges from its
-        inputs into it."""
-        nid, shown = f"s{call.members[0]}", self.shown
+        inputs into it. Arithmetic (subtract) is drawn as an op: an oval such as '1 -', or
+        in the result's box, with the local derivatives on its edges."""
+        nid, shown, graph = call_id(call), self.shown, self.graph
+        if self.op_inside(i):
+            nid = f"t{i}"
         if nid not in self.calls_drawn:
             self.calls_drawn[nid] = i
-            self.node(i, nid, {"label": SYMBOLS.get(call.name, call.label(self.graph)), "shape": "box",
-                               "style": "filled,rounded", "fillcolor": "#e6f0e6",
-                               "height": "0.3", "margin": "0.06,0.02"})
+            if call.name not in SYMBOLS:
+                self.node(i, nid, {"label": call.label(graph), "shape": "box",
+                                   "style": "filled,rounded", "fillcolor": "#e6f0e6",
+                                   "height": "0.3", "margin": "0.06,0.02"})
+            elif nid != f"t{i}":
+                self.node(i, nid, {"label": self.op_text(i), **OP_NODE})
+            lit = self.current is not None and any(
+                id(graph.order[k]) == self.current for k in call.outputs)
+            inside = {id(graph.order[k]) for k in call.members}
             for j in call.inputs:
-                x = self.graph.order[j]
+                x = graph.order[j]
                 edge_attrs = {"weight": "2"} if x.op is None else {}
+                if self.opts.derivatives and call.name in SYMBOLS:
+                    d = chain_derivative(graph.order[i], x, inside)
+                    if d is not None:
+                        edge_attrs["label"] = self.opts.number(d)
+                if lit and id(x) in self.hot:
+                    edge_attrs.update(color="#d62728", penwidth="2.5")
                 self.edge(shown(j, f"t{j}"), shown(i, nid), edge_attrs)
-        self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
+        if nid != f"t{i}":
+            self.edge(shown(self.calls_drawn[nid], nid), shown(i, f"t{i}"), {})
+
+    def op_text(self, i):
+        """The text of the op that made tensor i: its own, or its arithmetic call's ('1 -')."""
+        t, call = self.graph.order[i], self.calls.get(i)
+        return op_label(t, self.opts, symbol=SYMBOLS[call.name] if call else None)
 
     def node(self, i, nid, attrs):
         m = self.member.get(i)
@@ -446,21 +525,24 @@ class _Drawing:
         else:
             table = (' border="1"' if key in self.root_ids else ' border="0"') + table
         cell_color = "black" if current is not None and key != current else None
-        attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color)
+        op = self.op_text(i).replace("\n", " ") if self.op_inside(i) else None
+        m = self.member.get(i)
+        short = t.name[len(m) + 1:] if m and t.name and t.name.startswith(m + ".") else None
+        attrs["label"] = tensor_label(t, self.opts, gl, self.marks.get(key), table, cell_color,
+                                      op, self.inline, short)
         self.node(i, f"t{i}", attrs)
 
     def operation(self, i, t):
         """The op that made tensor i (or the fold it ends), and the edges into it: tensors,
         constants, what was cut."""
-        o, shown, edge = f"o{i}", self.shown, self.edge
+        o, shown, edge = f"t{i}" if self.op_inside(i) else f"o{i}", self.shown, self.edge
         fold = self.graph.folds.get(i)
-        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), "shape": "ellipse",
-                 "style": "filled", "fillcolor": "#f2f2f2", "height": "0.3",
-                 "margin": "0.04,0.02"}
+        attrs = {"label": fold_label(fold) if fold else op_label(t, self.opts), **OP_NODE}
         if fold:
             attrs.update(shape="box", style="filled,rounded", fillcolor="#e8e8f8")
-        self.node(i, o, attrs)
-        edge(shown(i, o), shown(i, f"t{i}"), {})
+        if o != f"t{i}":
+            self.node(i, o, attrs)
+            edge(shown(i, o), shown(i, f"t{i}"), {})
         for k, x in (((None, x) for x in fold.inputs) if fold else enumerate(t.inputs)):
             if not isinstance(x, Tensor):
                 if not inline_constant(x):
@@ -488,14 +570,30 @@ class _Drawing:
         nid = f"c{i}_{k}"
         self.node(i, nid, {"label": constant_label(c, self.opts), "shape": "plaintext",
                            "fontcolor": "#666666", "fontname": MONO})
-        self.edge(self.shown(i, nid), self.shown(i, f"o{i}"),
+        self.edge(self.shown(i, nid), self.shown(i, f"t{i}" if self.op_inside(i) else f"o{i}"),
                   {"style": "dashed", "color": "#999999", "weight": "1"})
+
+    def _wrap(self, g):
+        """Each row of `rows` on one line, the rows one below the other, aligned on the left,
+        with a rank between them for the next row's parameters: the edge from one row's end
+        to the next row's start does not pull them apart."""
+        ends = {(f"t{a[-1]}", f"t{b[0]}") for a, b in zip(self.rows, self.rows[1:])}
+        self.edges = [(a, b, {**attrs, "weight": "0"} if (a, b) in ends else attrs)
+                      for a, b, attrs in self.edges]
+        for row in self.rows:
+            with g.subgraph() as same:
+                same.attr(rank="same")
+                for i in row:
+                    same.node(f"t{i}")
+        for a, b in zip(self.rows, self.rows[1:]):
+            g.edge(f"t{a[0]}", f"t{b[0]}", style="invis", weight="20", minlen="2")
 
     def digraph(self, name):
         """Everything gathered, as a Digraph: top-level nodes, module boxes, edges, legend."""
         size = f"{self.opts.font_size:g}"        # every text: tensors, ops, edges, boxes
         g = Digraph(name, graph_attr={"rankdir": self.rankdir, "fontname": "Helvetica",
-                                      "fontsize": size, "ranksep": "0.3", "nodesep": "0.12"},
+                                      "fontsize": size, "ranksep": "0.2" if self.inline else "0.3",
+                                      "nodesep": "0.12"},
                     node_attr={"fontname": "Helvetica", "fontsize": size},
                     edge_attr={"fontname": "Helvetica", "fontsize": size, "arrowsize": "0.7",
                                "weight": "4"})     # tensor-op edges straight; constants weight 1
@@ -508,6 +606,7 @@ class _Drawing:
         for m in inside.get(None, ()):
             self._module_box(g, m, inside)
         self._call_boxes(g, None)
+        self._wrap(g)
         for a, b, attrs in self.edges:
             g.edge(a, b, **attrs)
         if self.used_bands:

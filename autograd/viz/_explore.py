@@ -1,33 +1,61 @@
-"""An explorer: the graph with each module as one box; click a box to open it, 'back' to go
-back; hover a tensor for its shape, dtype, value and gradient; scroll to zoom, drag to pan.
-One self-contained HTML page (Jupyter output or a saved file): no kernel needs to run."""
+"""An explorer: the graph with each module and each call of a composite as one box; click a
+box to open it, 'back' to go back; hover a tensor for its shape, dtype, value, gradient and
+the line of user code that made it; scroll to zoom, drag to pan. One self-contained HTML page
+(Jupyter output or a saved file): no kernel needs to run.
 
+The line is known for tensors made under `autograd.record_source()` (finding it costs a walk
+up the call stack per op, so it is not recorded by default); other tooltips say so.
+"""
+
+import dataclasses
 import hashlib
 import json
+import linecache
 import os
 
-from ._dot import Options, build, fold_label, module_ids, modules, plain
+from ._dot import (build, call_id, fold_label, module_ids, modules, plain, topological)
+from ._scopes import composite_calls, is_module, module_paths, tensor_graph
 from ._render import render_source
 from ._steps import svg_body
 
 
 class Explorer:
-    """Pictures of one graph: 'top' (every module collapsed) and one per module (that module
-    open, the others collapsed), with the text shown on hover."""
+    """Pictures of one graph: 'top' (every module and composite closed) and one per module and
+    per call of a composite (that one open, with the modules around it; the others closed),
+    with the text shown on hover. `names` maps each box's node id to what it is."""
 
     def __init__(self, graph, opts, grads):
         member = modules(graph, opts) if opts.group else {}
         self.ids = module_ids(graph, member)
-        names = list(self.ids)
-        self.views = {"top": build(graph, _with(opts, names), grads, name="top")}
+        calls = {}
+        if opts.composites == "collapse" or (opts.composites == "auto" and tensor_graph(graph)):
+            calls = {call_id(c): c for c in composite_calls(graph, topological(graph)).values()}
+        names, paths = list(self.ids), module_paths(graph)
+        kind = lambda name: "module" if is_module(name, paths) else "composite"  # noqa: E731
+
+        def view(name, open_modules=(), open_call=None):
+            around = {p for m in open_modules for p in names if m == p or m.startswith(p + ".")}
+            shut = [n for n in names if n not in around]
+            return build(graph, dataclasses.replace(
+                opts, collapse=shut or False, composites="collapse" if calls else opts.composites,
+                opened=(open_call,) if open_call else (), compact=False), grads, name=name)
+
+        self.views = {"top": view("top")}
         for m, nid in self.ids.items():
-            self.views[nid] = build(graph, _with(opts, [n for n in names if n != m]), grads,
-                                    name=nid)
+            self.views[nid] = view(nid, [m])
+        for nid, c in calls.items():
+            inside = member.get(c.outputs[0]) if c.outputs else None
+            self.views[nid] = view(nid, [inside] if inside else [], nid)
+        self.names = {**{nid: f"module {m}" for m, nid in self.ids.items()},
+                      **{nid: f"{kind(c.name)} {c.name}" for nid, c in calls.items()}}
         self.tips = {f"t{i}": tooltip(t, grads.get(id(t)), opts)
                      for i, t in enumerate(graph.order)}
         self.tips.update({f"o{i}": op_tip(t, graph.folds.get(i))
                           for i, t in enumerate(graph.order) if t.op is not None})
-        self.tips.update({nid: f"module {m}\n(click to open)" for m, nid in self.ids.items()})
+        self.tips.update({nid: f"{what}\n(click to open)" for nid, what in self.names.items()})
+        for nid, c in calls.items():
+            made = graph.order[c.outputs[0]] if c.outputs else None
+            self.tips[nid] += "".join("\n" + s for s in made_at(made)) if made is not None else ""
 
     def to_html(self):
         """An HTML fragment: the pictures, the data for the tooltips and a small script."""
@@ -36,7 +64,7 @@ class Explorer:
         uid = hashlib.sha1("".join(g.source for g in self.views.values()).encode()).hexdigest()[:10]
         views = "".join(f'<div class="cre-view" data-view="{k}"{"" if k == "top" else " hidden"}>'
                         f"{svg}</div>" for k, svg in svgs.items())
-        data = json.dumps({"tips": self.tips, "names": {v: k for k, v in self.ids.items()}})
+        data = json.dumps({"tips": self.tips, "names": self.names})
         return (f'<div id="cre-{uid}" class="chainrule-explorer" style="font-family:sans-serif">'
                 '<div><button class="cre-back" disabled>back</button> '
                 '<span class="cre-where">whole graph</span> '
@@ -62,19 +90,30 @@ class Explorer:
         return path
 
 
-def _with(opts, collapse):
-    return Options(opts.fields, opts.rankdir, opts.fmt, opts.max_elements, opts.derivatives,
-                   opts.group, collapse or False, opts.color_grad, opts.font_size)
-
-
 def tooltip(t, grad, opts):
-    """The text shown on hovering tensor t: name, shape, dtype, value and gradient."""
+    """The text shown on hovering tensor t: name, shape, dtype, value, gradient and the line
+    of user code that made it."""
     lines = [t.name or ("(result of " + t.op.name + ")" if t.op is not None else "(leaf)"),
              f"shape {t.shape}, {t.dtype}"]
     lines += opts.lines(t.data, "value")
     if grad is not None:
         lines += opts.lines(grad, "grad")
-    return "\n".join(lines)
+    return "\n".join(lines + made_at(t))
+
+
+def made_at(t):
+    """Lines saying where t was made: the file, line and code of the user's line, or how to
+    record it; nothing for a leaf."""
+    if t.op is None:
+        return []
+    if t.source is None:
+        return ["made at: (unknown; run the forward pass under", "  autograd.record_source() "
+                "to see the line)"]
+    path, line, function = t.source
+    code = linecache.getline(path, line).strip()
+    where = f"made at {os.path.basename(path)}:{line}" + (
+        f" in {function}" if function != "<module>" else "")
+    return [where] + ([f"  {code}"] if code else [])
 
 
 def op_tip(t, fold):
@@ -113,7 +152,7 @@ _SCRIPT = """<script>(function () {
         zoom = Math.min(1, stage.clientWidth / r.width, stage.clientHeight / r.height);
     }
     place();
-    where.textContent = name === "top" ? "whole graph" : "module " + data.names[name];
+    where.textContent = name === "top" ? "whole graph" : data.names[name];
     back.disabled = trail.length === 0;
   }
   function nodeOf(target) {

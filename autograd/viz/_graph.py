@@ -77,10 +77,9 @@ class Graph:
         return len(self.order)
 
 
-def find_folds(tensors, roots, fold):
-    """{id(last tensor of a run): Fold} for every run of `fold` or more repeats of one op or
-    block of ops along a chain: each tensor in it is the one node input of the next, which is
-    its only user."""
+def chains(tensors, roots):
+    """The chains among `tensors` (each tensor in one is the one node input of the next,
+    which is its only user; roots end chains), each listed first made to last."""
     users = {}
     for t in tensors:
         for x in _walk.inputs(t):
@@ -92,13 +91,20 @@ def find_folds(tensors, roots, fold):
         node_ins = [x for x in _walk.inputs(t) if isinstance(x, Tensor) and _walk.is_node(x)]
         if len(node_ins) == 1 and users[id(node_ins[0])] == 1 and id(node_ins[0]) not in keep:
             after[id(node_ins[0])] = t
-    starts = [t for t in tensors if id(t) in after and not any(
-        isinstance(x, Tensor) and after.get(id(x)) is t for x in _walk.inputs(t))]
+    for t in tensors:
+        if id(t) in after and not any(isinstance(x, Tensor) and after.get(id(x)) is t
+                                      for x in _walk.inputs(t)):
+            chain = [t]
+            while id(chain[-1]) in after:
+                chain.append(after[id(chain[-1])])
+            yield chain
+
+
+def find_folds(tensors, roots, fold):
+    """{id(last tensor of a run): Fold} for every run of `fold` or more repeats of one op or
+    block of ops along a chain (see chains)."""
     found = {}
-    for t in starts:
-        chain = [t]
-        while id(chain[-1]) in after:
-            chain.append(after[id(chain[-1])])
+    for chain in chains(tensors, roots):
         for lo, period, count in repeats([c.op.name for c in chain], fold):
             run = chain[lo:lo + period * count]
             found[id(run[-1])] = _fold(run, period, count)
@@ -149,6 +155,23 @@ def local_derivative(t, k):
     if (not any(j == k for j, _ in _walk.parents(t)) or t.size != 1 or x.size != 1):
         return None
     return float(np.sum(contribution(t, k, np.ones_like(t.data))))
+
+
+def chain_derivative(out, x, inside):
+    """d out / d x along the one path of ops from x to out through the tensors `inside` (ids),
+    for one-element tensors: the product of the local derivatives; None where there is no
+    single path or a factor is not a number."""
+    def reaches(u):
+        return u is x or (id(u) in inside and any(reaches(v) for v in u.inputs))
+
+    d, t = 1.0, out
+    while t is not x:
+        ks = [k for k, u in enumerate(t.inputs) if isinstance(u, Tensor) and reaches(u)]
+        step = local_derivative(t, ks[0]) if len(ks) == 1 else None
+        if step is None:
+            return None
+        d, t = d * step, t.inputs[ks[0]]
+    return d
 
 
 def gradient_pass(roots, trace=None, caller="backprop_steps"):

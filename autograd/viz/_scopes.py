@@ -66,9 +66,11 @@ def composite_calls(graph, made):
     """{tensor number: Call} for the tensors made inside a composite, or inside a module that
     reads no parameter (a loss, an activation), by its outermost call; `made` lists the drawn
     tensors in the order they were made. Successive tensors with the same scope up to that
-    composite belong to one call; a call that recorded one op is left out (subtract from a
-    constant records only its add, and the constant read is -y, not y)."""
-    paths, found, current, key = module_paths(graph), {}, None, None
+    composite belong to one call, unless two made directly in it hold different scope
+    objects (each call enters a new one: x - y - z is two calls of subtract); a call that
+    recorded one op is left out (subtract from a constant records only its add, and the
+    constant read is -y, not y)."""
+    paths, found, current, key, direct = module_paths(graph), {}, None, None, None
     params = with_parameters(graph)
     for i in made:
         t = graph.order[i]
@@ -77,8 +79,11 @@ def composite_calls(graph, made):
         if t.op is None or k is None:
             current = key = None
             continue
-        if t.scope[:k + 1] != key or i in graph.folds:
-            key, current = t.scope[:k + 1], Call(t.scope[k], [], k)
+        mine = t.scope if len(t.scope) == k + 1 else None
+        if (t.scope[:k + 1] != key or i in graph.folds
+                or (mine is not None and direct is not None and mine is not direct)):
+            key, current, direct = t.scope[:k + 1], Call(t.scope[k], [], k), None
+        direct = mine if mine is not None else direct
         current.members.append(i)
         found[i] = current
     found = {i: c for i, c in found.items() if len(c.members) > 1}    # one op: drawn as it is
@@ -120,8 +125,10 @@ def _boundaries(graph, found):
 def module_of_scope(scope, paths, params):
     """The innermost module in a scope that reads parameters (`params`: with_parameters),
     not counting the outermost module (its class name: its box would hold only the ops of
-    its own forward, beside its sub-modules' boxes), or None."""
-    for n in range(len(scope) - 1, 0 if scope[:1] and scope[0][:1].isupper() else -1, -1):
-        if is_module(scope[n], paths) and scope[:n + 1] in params:
+    its own forward, beside its sub-modules' boxes), nor a module called inside a composite
+    (a user's scope('step 1') around a cell's call draws as that step's box), or None."""
+    outside = next((n for n, s in enumerate(scope) if not is_module(s, paths)), len(scope))
+    for n in range(outside - 1, 0 if scope[:1] and scope[0][:1].isupper() else -1, -1):
+        if scope[:n + 1] in params:
             return scope[n]
     return None

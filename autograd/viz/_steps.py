@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ._dot import build
+from ._dot import build, drawn_calls, topological
 from ._graph import gradient_pass
 from ._render import GraphvizNotFound, pdf_from_pngs, render_source
 
@@ -21,52 +21,89 @@ CURRENT, NEW, ADDED = "#ffe08a", "#c7e9c0", "#fdae6b"
 
 
 def frames_for(graph, opts):
-    """The Frames of the backward pass from graph.roots."""
+    """The Frames of the backward pass from graph.roots. Where the picture draws a call of a
+    composite as one node (drawn_calls, as draw() does), the steps through its inside make
+    one frame: the composite sends its gradient to its inputs."""
     trace = []
     gradient_pass(graph.roots, trace)
     expected = {}
     for _, _, sent in trace:
         for x, _, _ in sent:
             expected[id(x)] = expected.get(id(x), 0) + 1
-    done, partial, received = {}, {}, {}
+    calls, _ = drawn_calls(graph, opts, topological(graph))
+    call_of = {id(graph.order[i]): c for i, c in calls.items()}
+    sums = ({}, {}, {}, expected)       # done, partial, received: filled in step by step
     states, steps = [], []
-    for k, (t, g, sent) in enumerate(trace):
-        done[id(t)] = np.asarray(g.data)
-        text, marks = {}, {id(t): CURRENT}
-        for key, gd in done.items():
-            text[key] = opts.lines(gd, "grad")
-        arrived = {}                # id -> (gradient before this step, [contributions])
+    for group in _groups(trace, call_of):
+        t, call = group[0][0], call_of.get(id(group[0][0]))
+        if call is not None:    # the frame shows the call's output drawn nearest the root
+            t = next((graph.order[i] for i in call.outputs if any(
+                id(graph.order[i]) == id(u) for u, _, _ in group)), t)
+        states.append(_state(group, t, call, opts, sums))
+        steps.append(t)
+    for k, s in enumerate(states):
+        s["title"] = f"backprop step {k + 1} of {len(states)}: {s['title']}"
+    steps = [(t, s["title"]) for t, s in zip(steps, states)]
+    _pad(states)
+    return Frames([build(graph, opts, s["grads"], name=f"step{k + 1}", state=s)
+                   for k, s in enumerate(states)], steps)
+
+
+def _state(group, t, call, opts, sums):
+    """The state of one frame (see build): the steps of `group` done, t highlighted, the
+    gradients they sent out of the group marked (`sums` accumulates over the frames)."""
+    done, partial, received, expected = sums
+    text, marks, arrived, inputs, n_sent = {}, {}, {}, set(), 0
+    inside = {id(u) for u, _, _ in group}
+    for u, g, sent in group:
+        done[id(u)] = np.asarray(g.data)
         for x, contribution, _ in sent:
             key, c = id(x), np.asarray(contribution.data)
             prev = partial.get(key)
             arrived.setdefault(key, (prev, []))[1].append(c)
             partial[key] = c if prev is None else prev + c
             received[key] = received.get(key, 0) + 1
-        for key, (before, parts) in arrived.items():
-            marks[key] = NEW if before is None else ADDED
-            terms = ([] if before is None else [before]) + parts
-            if len(terms) > 1:
-                marks[key] = ADDED
-                if parts[0].size == 1:
-                    text[key] = ["grad " + " + ".join(opts.number(v) for v in terms) + " = "
-                                 + opts.number(partial[key])]
-        for key, gp in partial.items():
-            if key in text:
-                continue
+            if key not in inside:
+                inputs.add(key)
+                n_sent += 1
+    for key, gd in done.items():
+        text[key] = opts.lines(gd, "grad")
+    marks[id(t)] = CURRENT
+    for key, (before, parts) in arrived.items():
+        if key not in inputs:
+            continue
+        terms = ([] if before is None else [before]) + parts
+        marks[key] = NEW if len(terms) == 1 else ADDED
+        if len(terms) > 1 and parts[0].size == 1:
+            text[key] = ["grad " + " + ".join(opts.number(v) for v in terms) + " = "
+                         + opts.number(partial[key])]
+    for key, gp in partial.items():
+        if key not in text:
             text[key] = opts.lines(gp, "grad")
             if received[key] < expected[key]:
                 text[key][-1] += " (so far)"
-        what = (f"sends its gradient through '{t.op.name}' to {len(sent)} input(s)"
-                if t.op is not None else "is a leaf: its gradient is complete")
-        who = (t.name if t.name is not None
-               else f"the result of '{t.op.name}'" if t.op is not None else "a leaf")
-        title = f"backprop step {k + 1} of {len(trace)}: {who} {what}"
-        states.append({"grads": {**partial, **done}, "text": text, "current": id(t), "hot": {id(x) for x, _, _ in sent},
-                       "marks": marks, "title": title})
-        steps.append((t, title))
-    _pad(states)
-    return Frames([build(graph, opts, s["grads"], name=f"step{k + 1}", state=s)
-                   for k, s in enumerate(states)], steps)
+    op = f"{call.name}' ({len(group)} steps inside)" if call else (
+        f"{t.op.name}'" if t.op is not None else None)
+    what = (f"sends its gradient through '{op} to {n_sent} input(s)"
+            if op else "is a leaf: its gradient is complete")
+    who = (t.name if t.name is not None
+           else f"the result of '{t.op.name}'" if t.op is not None else "a leaf")
+    return {"grads": {**partial, **done}, "text": text, "current": id(t), "hot": inputs,
+            "marks": marks, "title": f"{who} {what}"}
+
+
+def _groups(trace, call_of):
+    """The steps of `trace` in runs: consecutive steps through one collapsed call make one
+    run; every other step is a run of its own."""
+    runs, last = [], None
+    for step in trace:
+        call = call_of.get(id(step[0]))
+        if call is not None and call is last:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+        last = call
+    return runs
 
 
 def _pad(states):

@@ -134,3 +134,19 @@ def test_scopes_change_no_value_or_gradient():
         results.append((float(y), g.data))
     assert results[0][0] == results[1][0]
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_record_source_keeps_the_users_line_not_the_librarys():
+    import nn
+    layer = nn.Linear(2, 3)                                   # its ops run inside nn and autograd
+    with ag.record_source():
+        y = layer(ag.Tensor([[1.0, 2.0]]))
+    path, line, function = y.source
+    assert path == __file__
+    assert function == "test_record_source_keeps_the_users_line_not_the_librarys"
+    assert "y = layer(" in open(path, encoding="utf-8").read().splitlines()[line - 1]
+    assert (layer(ag.Tensor([[1.0, 2.0]]))).source is None              # off by default
+    with ag.record_source():
+        with ag.record_source(False):
+            assert (ag.Tensor([1.0]) * 2).source is None
+    assert not ag.grad_mode.modes.source

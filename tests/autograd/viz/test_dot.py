@@ -132,16 +132,17 @@ def test_bad_arguments_raise_clear_errors():
 # ---- modules ------------------------------------------------------------------------------
 def test_group_puts_each_module_in_a_box():
     loss, _ = tiny_mlp()
-    src = draw(loss, group=True).source
+    src = draw(loss, group=True, compact=False).source
     inside = {}
     for body in src.split("subgraph cluster_")[1:]:
         body = body.split("\n\t}")[0]
         inside[re.search(r' label="([^"]+)"', body).group(1)] = body
     assert list(inside) == ["layers.0", "layers.1"]         # in the order made
-    assert "layers.0.weight" in inside["layers.0"] and "layers.0.bias" in inside["layers.0"]
+    for m in ("layers.0", "layers.1"):          # names relative to their box: 'weight'
+        assert inside[m].count("<b>weight</b>") == 1 and inside[m].count("<b>bias</b>") == 1
+        assert "layers." not in inside[m].split("style=")[1]
     assert 'label="@"' in inside["layers.0"] and 'label="+"' in inside["layers.0"]
-    assert "tanh" not in inside["layers.0"] and "layers.1.weight" not in inside["layers.0"]
-    assert "layers.1.bias" in inside["layers.1"]
+    assert "tanh" not in inside["layers.0"]
     assert "loss" not in inside["layers.1"]
     assert "subgraph" not in draw(loss).source
 
@@ -158,7 +159,7 @@ def test_collapse_draws_a_module_as_one_node():
     assert len(ends) == len(set(ends))
     assert any(a.startswith("m") for a, _ in ends) and any(b.startswith("m") for _, b in ends)
     partly = draw(loss, collapse=["layers.1"]).source
-    assert "layers.0.weight" in partly and "subgraph cluster" in partly
+    assert "<b>weight</b>" in partly and "subgraph cluster" in partly
 
 
 def test_group_keeps_a_layer_that_uses_its_weights_transpose_in_one_box():
@@ -168,7 +169,7 @@ def test_group_keeps_a_layer_that_uses_its_weights_transpose_in_one_box():
     w = Tensor(np.full((3, 2), 0.5), requires_grad=True, name="layers.0.weight")
     b = Tensor(np.zeros(3), requires_grad=True, name="layers.0.bias")
     loss = ag.tanh(x @ w.T + b).sum()
-    src = draw(loss, group=True).source
+    src = draw(loss, group=True, compact=False).source
     body = src.split("subgraph cluster_")[1].split("\n\t}")[0]
     for op in ("transpose", '"@"', '"+"'):
         assert f"label={op} " in body, op
@@ -245,3 +246,22 @@ def test_shown_gradients_are_the_engines(program, values):
             shown = float(leaf.grad) + 0.0         # pictures write -0.0 as 0
             assert labels[leaf.name].endswith(f"grad {shown:.17g}")
     assert draw(out).source == draw(out).source
+
+
+def test_subtraction_is_one_op_with_its_derivatives_in_a_scalar_graph():
+    x = Tensor(3.0, requires_grad=True, name="x")
+    y = Tensor(5.0, requires_grad=True, name="y")
+    d = x - y
+    d.name = "d"
+    e = 1.0 - d
+    e.name = "e"
+    src = draw(e, derivatives=True, compact=False).source
+    labels = sorted(v.strip('"') for k, v in nodes(src).items() if not k.startswith("t"))
+    assert labels == ["-", "1 -"]                                   # no neg, no add
+    into = {a: attrs for a, b, attrs in edges(src)}
+    assert "label=-1" in into[node_id(src, "d")] and "label=-1" in into[node_id(src, "y")]
+    assert "label=1 " in into[node_id(src, "x")]
+    every = sorted(v.strip('"') for k, v in nodes(draw(e, composites="expand", compact=False)
+                                                       .source).items()
+                   if not k.startswith("t"))
+    assert every == ["+", "1 +", "neg", "neg"]                      # negative control

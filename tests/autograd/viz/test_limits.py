@@ -51,7 +51,8 @@ def test_a_repeated_block_folds_and_short_chains_do_not():
         y = y * 1.0001 + 0.001
     assert 'label="(*, +) ×40"' in draw(y).source
     _, short = tanh_chain(15)                            # below the default fold=16
-    assert "×" not in draw(short).source and len(node_lines(draw(short).source)) == 31
+    assert "×" not in draw(short).source
+    assert len(node_lines(draw(short, compact=False).source)) == 31
     assert 'label="tanh ×15"' in draw(short, fold=15).source
     _, mixed = tanh_chain(20)
     for _ in range(20):
@@ -104,7 +105,7 @@ def test_a_drawing_too_big_is_refused_before_any_renderer_starts(monkeypatch):
     started = []
     monkeypatch.setattr(viz._render, "renderer", lambda: started.append(1) or "/bin/false")
     _, y = tanh_chain(3000)
-    big = draw(y, fold=None, max_nodes=None)
+    big = draw(y, fold=None, max_nodes=None, compact=False)
     with pytest.raises(DrawingTooBig, match=r"6001 nodes.*max_nodes=.*fold=.*collapse=True"):
         big.pipe("svg")
     with pytest.raises(DrawingTooBig):
@@ -112,10 +113,10 @@ def test_a_drawing_too_big_is_refused_before_any_renderer_starts(monkeypatch):
     assert started == []
     monkeypatch.setitem(viz.RENDER_LIMITS, "edges", 10)
     with pytest.raises(DrawingTooBig, match="20 edges"):
-        draw(tanh_chain(10)[1], fold=None).pipe("svg")
+        draw(tanh_chain(10)[1], fold=None, compact=False).pipe("svg")
     monkeypatch.setitem(viz.RENDER_LIMITS, "edges", 20)    # negative control: at the limit
     with pytest.raises(Exception) as info:
-        draw(tanh_chain(10)[1], fold=None).pipe("svg")
+        draw(tanh_chain(10)[1], fold=None, compact=False).pipe("svg")
     assert not isinstance(info.value, DrawingTooBig)     # it got as far as the (fake) renderer
     assert started == [1]
 

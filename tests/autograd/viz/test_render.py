@@ -17,7 +17,7 @@ from pictures import PURE, chain_rule, needs_renderer, tiny_mlp  # noqa: E402
 def test_real_svg_and_png_rendering(make):
     root = make()
     root.backward()
-    g = draw(root, group=True)
+    g = draw(root, group=True, compact=False)
     svg = g.pipe("svg").decode()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and svg.rstrip().endswith("</svg>")
     assert "data" in svg

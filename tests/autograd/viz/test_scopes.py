@@ -69,7 +69,7 @@ def test_drawing_collapsed_changes_no_value_or_gradient():
 
 
 def test_the_cnn_draws_its_layers_as_nodes():
-    labels = ops(draw(small_cnn()).source)
+    labels = ops(draw(small_cnn(), compact=False).source)
     assert "conv" in labels and "2 7 ops" in labels          # the max pool: a module path
     assert "relu" in labels and "reshape shape=(2, 8)" in labels    # one op: drawn as it is
 
@@ -93,14 +93,14 @@ def _cluster(source, label):
 
 
 def test_activations_join_their_modules_box():
-    src = draw(tensor_mlp(), group=True).source
+    src = draw(tensor_mlp(), group=True, compact=False).source
     first = _cluster(src, "layers.0")
-    assert "<b>layers.0.weight</b>" in first and "shape (5, 8)" in first     # an activation
+    assert "<b>weight</b>" in first and "shape (5, 8)" in first     # an activation
     relu = next(n for n, text in nodes(src).items() if text == "relu")
     assert relu not in first and relu not in _cluster(src, "layers.1")    # MLP's own op
-    conv = draw(small_cnn(), group=True, composites="expand").source
+    conv = draw(small_cnn(), group=True, composites="expand", compact=False).source
     by_names = draw(small_cnn(), group=lambda n: n.rsplit(".", 1)[0] if "." in n else None,
-                    composites="expand").source
+                    composites="expand", compact=False).source
     ops_in = [len(re.findall(r"\n\t\to\d+ \[", _cluster(s, "0"))) for s in (conv, by_names)]
     assert ops_in == [8, 5]     # from scopes: every op of the conv; from names: ops reading W
 

@@ -1,14 +1,16 @@
-"""Every graph that examples/demo.py and the notebooks draw (rebuilt here as they build it)
-fits a 1920x1080 slide at its natural size, with text of at least 14 pt."""
+"""Every graph that examples/demo.py and the notebooks draw fits a 1920x1080 slide at its
+natural size, with text of at least 14 pt. The graphs and the options are the notebooks' own:
+the cells that build a graph are run with autograd.viz.draw replaced by a recorder."""
 
+import json
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import autograd as ag
-import nn
-import nn.functional as F
 from autograd import Tensor
 
 viz = pytest.importorskip("autograd.viz")
@@ -16,6 +18,7 @@ from autograd.viz import draw  # noqa: E402
 
 needs_renderer = pytest.mark.skipif(viz.renderer() is None, reason="no dot / graphviz-pure")
 PX_PER_PT = 96 / 72        # an SVG's "pt" at a browser's natural size
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def chain_rule():
@@ -29,116 +32,90 @@ def chain_rule():
     return f
 
 
-def neuron():                                     # notebook 02
-    ag.manual_seed(0)
-    n = nn.Neuron(3, activation="tanh")
-    out = n([Tensor(v, name=f"x{i}") for i, v in enumerate([1.0, -2.0, 0.5])])
-    out.name = "out"
-    out.backward()
-    return out
-
-
-def neuron_chain():                               # notebook 02
-    rng = np.random.default_rng(0)
-    h = Tensor(1.0, name="x")
-    for k in range(1, 7):
-        w = Tensor(rng.uniform(0.5, 1.5), requires_grad=True, name=f"w{k}")
-        b = Tensor(rng.uniform(-0.5, 0.5), requires_grad=True, name=f"b{k}")
-        h = ag.sigmoid(w * h + b)
-        h.name = f"h{k}"
-    h.backward()
-    return h
-
-
-def by_hand():                                    # notebook 04: a 2-2-1 sigmoid net, squared error
-    x = [Tensor(0.05, name="i1"), Tensor(0.10, name="i2")]
-    w = [Tensor(v, requires_grad=True, name=f"w{k + 1}")
-         for k, v in enumerate([.15, .20, .25, .30, .40, .45, .50, .55])]
-    b1, b2 = Tensor(.35, requires_grad=True, name="b1"), Tensor(.60, requires_grad=True, name="b2")
-    h = [ag.sigmoid(w[2 * j] * x[0] + w[2 * j + 1] * x[1] + b1) for j in range(2)]
-    o = [ag.sigmoid(w[4 + 2 * j] * h[0] + w[5 + 2 * j] * h[1] + b2) for j in range(2)]
-    E = 0.5 * (0.01 - o[0]) ** 2 + 0.5 * (0.99 - o[1]) ** 2
-    E.name = "E"
-    E.backward()
-    return E
-
-
-def scalar_mlp(sizes, seed, activation):          # notebook 05
-    ag.manual_seed(seed)
-    model = nn.ScalarMLP(2, sizes, activation=activation)
-    out = model([ag.Tensor(0.5, name="x0"), ag.Tensor(-0.2, name="x1")])
-    out.name = "out"
-    out.backward()
-    return out
-
-
-def silu_sum():                                   # notebook 08 (a composite instead of Function)
-    x = Tensor([-1.0, 0.5, 2.0], requires_grad=True, name="x")
-    loss = (x * ag.sigmoid(x)).sum()
-    loss.backward()
-    return loss
-
-
-def second_order():                               # notebook 09
-    x = Tensor(2.0, requires_grad=True, name="x")
-    (dy_dx,) = ag.grad(x ** 3, x, create_graph=True)
-    dy_dx.name = "dy/dx"
-    return dy_dx
-
-
-def rnn_steps():                                  # notebook 11
-    ag.manual_seed(0)
-    cell = nn.RNNCell(1, 2)
-    W_ih, W_hh = cell.weight_ih.T, cell.weight_hh.T
-    b = cell.bias_ih + cell.bias_hh
-    W_ih.name, W_hh.name, b.name = "W_ihᵀ", "W_hhᵀ", "b"
-    h = ag.zeros(1, 2)
-    h.name = "h0"
-    for t, v in enumerate([0.5, -1.0, 2.0], 1):
-        a, r = ag.Tensor([[v]], name=f"x{t}") @ W_ih, h @ W_hh
-        a.name, r.name = f"t{t}.x{t}·W_ihᵀ", f"t{t}.h{t-1}·W_hhᵀ"
-        z = a + r + b
-        z.name = f"t{t}.z{t}"
-        h = ag.tanh(z)
-        h.name = f"t{t}.h{t}"
-    loss = (h * h).sum()
-    loss.name = "loss"
-    loss.backward()
-    return loss
-
-
-def time_step(name):
-    return f"time step {name[1]}" if name and name[0] == "t" and name[1].isdigit() else None
-
-
-def attention():                                  # notebook 12
-    rng = np.random.default_rng(0)
-    q, k, v = (ag.Tensor(rng.normal(size=(2, 2)), requires_grad=True, name=n) for n in "QKV")
-    a = F.scaled_dot_product_attention(q, k, v)
-    a.name = "attention"
-    total = a.sum()
-    total.name = "sum"
-    total.backward()
-    return total
-
-
+NB = {n: f"notebooks/{n}" for n in ("01_chain_rule.ipynb", "02_neuron_activations.ipynb",
+                                     "04_backprop_by_hand.ipynb", "05_mlp_moons_spirals.ipynb",
+                                     "08_gradient_checking.ipynb",
+                                     "09_derivatives_as_objects.ipynb",
+                                     "10_convolutional_networks.ipynb",
+                                     "11_recurrent_networks.ipynb",
+                                     "12_attention_transformer.ipynb")}
+# name: (file, the cells to run, each named by a piece of its code; the last one draws)
 GRAPHS = {
-    "demo chain rule": (chain_rule, dict(derivatives=True, title="f = (x + y) * z: values, "
-                                                                  "gradients, local derivatives")),
-    "01 chain rule": (chain_rule, {}),
-    "02 neuron": (neuron, dict(derivatives=True, rankdir="TB")),
-    "02 sigmoid chain": (neuron_chain, dict(rankdir="TB", fields=("name", "grad"),
-                                            color_grad=(1e-4, 1e-2, 10.0, 1e3))),
-    "04 by hand": (by_hand, dict(derivatives=True, rankdir="TB", fmt=".4f")),
-    "05 tiny mlp grouped": (lambda: scalar_mlp([2, 1], 0, "tanh"),
-                            dict(group=True, rankdir="TB", fields=("name", "grad"))),
-    "05 mlp collapsed": (lambda: scalar_mlp([3, 3, 1], 1, "relu"),
-                         dict(collapse=True, fields=("name", "grad"))),
-    "08 silu": (silu_sum, {}),
-    "09 second order": (second_order, dict(title="the graph that computes dy/dx = 3x²")),
-    "11 rnn by time step": (rnn_steps, dict(group=time_step, collapse=True)),
-    "12 attention": (attention, dict(rankdir="LR")),
+    "demo chain rule": ("examples/demo.py", ["draw_chain_rule(None)"]),
+    "01 chain rule": (NB["01_chain_rule.ipynb"], ["import numpy", "x = Tensor(-2.0", "draw(f)"]),
+    "01 derivatives": (NB["01_chain_rule.ipynb"], ["import numpy", "by_hand = {",
+                                                    "x = Tensor(-2.0", "draw(f, derivatives"]),
+    "02 neuron": (NB["02_neuron_activations.ipynb"], ["import matplotlib",
+                                                       "nn.Neuron(3, activation"]),
+    "02 sigmoid chain": (NB["02_neuron_activations.ipynb"], ["import matplotlib",
+                                                              "def neuron_chain"]),
+    "04 by hand": (NB["04_backprop_by_hand.ipynb"], ["x_in = {1:", "W = {k: Tensor",
+                                                      "draw(E, derivatives"]),
+    "05 tiny mlp grouped": (NB["05_mlp_moons_spirals.ipynb"], ["def plot_decision_boundary",
+                                                                "tiny = nn.ScalarMLP"]),
+    "05 mlp collapsed": (NB["05_mlp_moons_spirals.ipynb"], ["def plot_decision_boundary",
+                                                             "small = nn.ScalarMLP"]),
+    "08 silu": (NB["08_gradient_checking.ipynb"], ["set_hypothesis_home_dir",
+                                                    "class SiLU(ag.Function)",
+                                                    "loss = SiLU.apply(x).sum()"]),
+    "09 second order": (NB["09_derivatives_as_objects.ipynb"], ["import numpy",
+                                                                 "(dy_dx,) = ag.grad"]),
+    "10 cnn": (NB["10_convolutional_networks.ipynb"], ["import digits_cnn",
+                                                        "cnn = digits_cnn.build_cnn()",
+                                                        "draw(cnn[:4]"]),
+    "11 rnn by time step": (NB["11_recurrent_networks.ipynb"], ["import adding_problem",
+                                                                 "rnn_cell = nn.RNNCell(1, 2)"]),
+    "12 attention": (NB["12_attention_transformer.ipynb"], ["import reverse_transformer",
+                                                             "X = rng.normal(size=(3, 4))",
+                                                             "draw(total"]),
 }
+
+
+class Drawn(Exception):
+    """Raised by the recorder standing in for draw: the cell's drawing has been recorded."""
+
+
+def cells(path, pieces):
+    """The code of the cells of notebook (or script) `path` that contain each of `pieces`."""
+    if path.endswith(".py"):
+        return [(ROOT / path).read_text(encoding="utf-8")] + pieces
+    code = ["".join(c["source"]) for c in json.loads((ROOT / path).read_text(encoding="utf-8"))
+            ["cells"] if c["cell_type"] == "code"]
+    found = []
+    for piece in pieces:
+        match = [c for c in code if piece in c]
+        assert len(match) == 1, f"{path}: {len(match)} code cells contain {piece!r}"
+        found.append("\n".join(line for line in match[0].splitlines()
+                               if not line.lstrip().startswith("%")))
+    return found
+
+
+def drawn(name, monkeypatch):
+    """(roots, options) of the last draw() call in the cells of GRAPHS[name], run as the
+    notebook runs them (from its folder)."""
+    path, pieces = GRAPHS[name]
+    calls = []
+
+    def record(*roots, **options):
+        calls.append((roots, options))
+        raise Drawn
+
+    pytest.importorskip("matplotlib").use("Agg")
+    monkeypatch.setattr(viz, "draw", record)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir((ROOT / path).parent)
+    dtype = ag.get_default_dtype()
+    namespace = {"__name__": "slide_test"}
+    try:
+        for code in cells(path, pieces):
+            try:
+                exec(compile(code, str(ROOT / path), "exec"), namespace)
+            except Drawn:
+                pass
+    finally:
+        ag.set_default_dtype(dtype)
+    assert calls, f"{name}: no draw() call in the cells {pieces}"
+    return calls[-1]
 
 
 def measure(svg):
@@ -148,22 +125,24 @@ def measure(svg):
     return float(w) * PX_PER_PT, float(h) * PX_PER_PT, sizes
 
 
-TOO_BIG = {   # measured at 14 pt; what would make them fit is not the drawing's alone
-    "02 sigmoid chain": "6 layers x 3 ops in a row: 496 x 2578 px top to bottom, 5917 x 329 "
-                        "left to right; needs folding of blocks with parameters or wrapping",
-    "04 by hand": "1884 x 2066 px: 2-2-1 net with every scalar op and derivative labels",
-}
+TOO_BIG = {}
 
 
 @needs_renderer
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(reason=TOO_BIG[n], strict=True)) if n in TOO_BIG
     else n for n in GRAPHS])
-def test_every_lecture_graph_fits_a_slide_with_readable_text(name):
-    make, options = GRAPHS[name]
-    width, height, sizes = measure(draw(make(), **options).pipe("svg").decode())
+def test_every_lecture_graph_fits_a_slide_with_readable_text(name, monkeypatch):
+    roots, options = drawn(name, monkeypatch)
+    width, height, sizes = measure(draw(*roots, **options).pipe("svg").decode())
     assert sizes and min(sizes) >= 14
     assert width <= 1920 and height <= 1080, f"{name}: {width:.0f} x {height:.0f} px"
+
+
+def test_the_recorder_sees_the_notebooks_own_options(monkeypatch):
+    roots, options = drawn("02 sigmoid chain", monkeypatch)
+    assert [r.name for r in roots] == ["h6"] and options["fields"] == ("name", "grad")
+    assert "title" in options
 
 
 @needs_renderer
@@ -172,7 +151,8 @@ def test_the_measure_sees_a_graph_too_big_for_a_slide():
     y = x
     for _ in range(12):
         y = ag.tanh(y)
-    width, height, sizes = measure(draw(y, rankdir="LR", font_size=10).pipe("svg").decode())
+    svg = draw(y, rankdir="LR", font_size=10, compact=False).pipe("svg").decode()
+    width, height, sizes = measure(svg)
     assert width > 1920 and min(sizes) == 10
 
 
@@ -184,3 +164,38 @@ def test_orientation_follows_the_shape():
     assert "rankdir=TB" in draw(y).source               # a long chain runs down the slide
     assert "rankdir=LR" in draw(chain_rule()).source     # what fits across stays across
     assert "rankdir=LR" in draw(y, rankdir="LR").source
+
+
+def sigmoid_chain(depth):
+    h = Tensor(1.0, name="x")
+    for k in range(1, depth + 1):
+        w = Tensor(0.5 + k / 10, requires_grad=True, name=f"w{k}")
+        b = Tensor(k / 20, requires_grad=True, name=f"b{k}")
+        h = ag.sigmoid(w * h + b)
+        h.name = f"h{k}"
+    h.backward()
+    return h
+
+
+def test_compact_writes_each_op_in_its_results_box():
+    f = chain_rule()
+    src = draw(f, compact=True).source
+    assert not re.search(r"^\s*o\d+ \[", src, re.M)          # no op nodes
+    assert '<td bgcolor="#e4e4e4"><font color="black">*</font></td><td><b>f</b>' in src
+    assert ">-12<" in src
+    assert "data" not in src and "ranksep=0.2" in src
+    plain = draw(f).source                                   # negative control: it fits as is
+    assert re.search(r"^\s*o\d+ \[label=\"\*\"", plain, re.M) and "data -12" in plain
+
+
+def test_compact_wraps_the_repeats_of_a_layer_one_per_row():
+    src = draw(sigmoid_chain(6)).source                      # too long for a slide: compact
+    rows = re.findall(r"\{\s*rank=same\s*((?:t\d+\s*)+)\}", src)
+    assert len(rows) == 6 and all(len(r.split()) == 3 for r in rows)
+    assert "rankdir=TB" in src and src.count("style=invis weight=20") == 5
+    assert "rank=same" not in draw(sigmoid_chain(2)).source  # 2 repeats: no rows
+
+
+def test_bad_compact_is_refused():
+    with pytest.raises(ValueError, match="compact must be 'auto', True or False"):
+        draw(chain_rule(), compact="yes")

@@ -145,3 +145,30 @@ def test_frames_as_html_slider_svg_png_and_pdf(tmp_path):
     assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
     pdf = Path(frames.save_pdf(tmp_path / "steps.pdf")).read_bytes()
     assert pdf[:5] == b"%PDF-" and len(re.findall(rb"/Type /Page\b", pdf)) == 5
+
+
+def test_a_composite_drawn_as_one_node_is_one_step_of_a_tensor_graph():
+    from pictures import tensor_mlp
+    loss = tensor_mlp()
+    frames, every = backprop_steps(loss), backprop_steps(loss, composites="expand")
+    order = []
+    backprop([loss], [np.ones(())], accumulate=False, on_step=lambda t, g: order.append(t))
+    assert len(every) == len(order) and len(frames) == len(order) - 7    # 8 steps made one
+    title = frames.steps[0][1]
+    assert title.startswith("backprop step 1 of 12: loss sends its gradient through "
+                            "'CrossEntropyLoss' (8 steps inside)")
+    first = frames[0].source
+    call = re.search(r"^\s*(s\d+) \[label=CrossEntropyLoss", first, re.M).group(1)
+    assert re.search(rf"-> {call} \[color=\"#d62728\"", first)          # its input edge is lit
+    assert "CrossEntropyLoss" not in every[0].source                   # negative control
+    last = [{k: v for k, v in by_name(f.source).items() if k.startswith("layers.")}
+            for f in (frames[-1], every[-1])]
+    assert len(last[0]) == 4 and last[0] == last[1]                    # the same gradients
+
+
+def test_scalar_graphs_keep_a_step_per_primitive():
+    a = Tensor(0.5, requires_grad=True, name="a")
+    with ag.scope("my_function"):
+        b = ag.tanh(a * 2.0) + a
+    assert len(backprop_steps(b)) == 4
+    assert len(backprop_steps(b, composites="collapse")) == 2

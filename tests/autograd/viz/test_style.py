@@ -63,10 +63,12 @@ def test_nodes_are_written_in_the_order_they_were_made():
 
 @needs_renderer
 def test_neuron_0_is_drawn_first_from_the_top():
-    svg = draw(scalar_mlp(), collapse=True, fields=("name", "grad")).pipe("svg").decode()
-    y = {name: float(v) for v, name in
-         re.findall(r'<text[^>]*y="([-\d.]+)"[^>]*>([\w.]+)</text>', svg)}
-    for layer in (0, 1):
-        ys = [y[f"layers.{layer}.neurons.{k}"] for k in range(3)]
-        assert ys == sorted(ys) and len(set(ys)) == 3     # top to bottom: 0, 1, 2
-    assert y["x0"] < y["x1"]
+    for rankdir, axis in (("LR", 1), ("TB", 0)):          # first: at the top, or on the left
+        svg = draw(scalar_mlp(), collapse=True, fields=("name", "grad"),
+                   rankdir=rankdir).pipe("svg").decode()
+        at = {name: float((x, y)[axis]) for x, y, name in
+              re.findall(r'<text[^>]*x="([-\d.]+)" y="([-\d.]+)"[^>]*>([\w.]+)</text>', svg)}
+        for layer in (0, 1):
+            pos = [at[f"layers.{layer}.neurons.{k}"] for k in range(3)]
+            assert pos == sorted(pos) and len(set(pos)) == 3     # 0, 1, 2
+        assert at["x0"] < at["x1"]
