@@ -40,7 +40,8 @@ int32, int64, bool_ = _np.int32, _np.int64, _np.bool_
 __version__ = "0.1.0"
 __all__ = (["Tensor", "set_default_dtype", "get_default_dtype", "as_array", "no_grad",
             "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-            "is_anomaly_enabled", "scope", "record_source", "Primitive", "primitive", "composite", "AnomalyError", "graph",
+            "is_anomaly_enabled", "scope", "record_source", "Primitive", "primitive",
+            "composite", "AnomalyError", "graph",
             "Function", "FunctionCtx", "checkpoint", "functional", "backward", "grad",
             "float16", "float32", "float64", "int32", "int64", "bool_"]
            + _ops_all + _creation_all)
