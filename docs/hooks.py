@@ -1,0 +1,143 @@
+"""MkDocs hooks for chainrule's site (mkdocs.yml `hooks:`).
+
+- Pictures made at build time: the home page's chain-rule graph (examples/demo.py's own
+  f = (x + y) * z) and the committed examples/gallery images, served without copying them
+  into docs/.
+- Math offline: every TeX formula ($...$ in the notebooks' Markdown, arithmatex's \\(...\\)
+  in the pages) becomes MathML, which browsers draw with no script and no web font.
+- The API reference is complete: every name in the `__all__` of autograd, autograd.functional,
+  autograd.testing, autograd.viz and nn has a heading with a docstring, or the (strict) build
+  fails.
+"""
+
+import html
+import importlib
+import importlib.util
+import logging
+import re
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.hooks.chainrule")
+ROOT = Path(__file__).resolve().parent.parent
+API_MODULES = {"api/autograd.md": "autograd", "api/functional.md": "autograd.functional",
+               "api/testing.md": "autograd.testing", "api/viz.md": "autograd.viz",
+               "api/nn.md": "nn"}     # nn's submodules: api/nn_modules.md
+
+
+def _demo():
+    spec = importlib.util.spec_from_file_location("chainrule_demo", ROOT / "examples" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def chain_rule_svg():
+    """The chain-rule picture of examples/demo.py, as SVG text."""
+    from autograd.viz import draw, render_source
+    picture = draw(_demo().chain_rule(), derivatives=True,
+                   title="f = (x + y) * z: values, gradients, local derivatives")
+    return render_source(picture.source, "svg").decode("utf-8")
+
+
+def on_files(files, config):
+    files.append(File.generated(config, "assets/chain_rule.svg", content=chain_rule_svg()))
+    gallery = ROOT / "examples" / "gallery"
+    for path in sorted(gallery.iterdir()):
+        files.append(File(path.name, str(gallery), str(Path(config["site_dir"]) / "gallery"),
+                          config["use_directory_urls"],
+                          dest_uri=f"gallery/{path.name}"))
+    return files
+
+
+# ---- math -------------------------------------------------------------------------------
+
+_NOTEBOOK_MARKDOWN = re.compile(r'(<div class="[^"]*jp-MarkdownOutput[^"]*"[^>]*>)(.*?)(</div>)',
+                                re.S)
+_DOLLARS = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)(.+?)(?<![\s\\])\$", re.S)
+_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">\s*(?:\\\(|\\\[)(.*?)(?:\\\)|\\\])\s*</\1>',
+                         re.S)
+
+
+def mathml(tex, display, where):
+    """TeX (HTML-escaped, as it sits in the page) as a MathML element."""
+    from latex2mathml.converter import convert
+    try:
+        return convert(html.unescape(tex).strip(), display="block" if display else "inline")
+    except Exception as e:  # noqa: BLE001 - any parser error is reported with the formula
+        log.warning("%s: cannot typeset %r (%s)", where, tex, e)
+        return html.escape(tex)
+
+
+def _dollars_to_mathml(text, where):
+    return _DOLLARS.sub(lambda m: mathml(m.group(1) or m.group(2), m.group(1) is not None,
+                                         where), text)
+
+
+def on_page_content(content, page, config, files):
+    where = page.file.src_uri
+    if where.endswith(".ipynb"):
+        content = _NOTEBOOK_MARKDOWN.sub(
+            lambda m: m.group(1) + _dollars_to_mathml(m.group(2), where) + m.group(3), content)
+    return _ARITHMATEX.sub(lambda m: mathml(m.group(2), m.group(1) == "div", where), content)
+
+
+# ---- the API reference is complete ------------------------------------------------------
+
+def _findable(module_name):
+    """Primitives that a factory made from a NumPy ufunc (`equal`, `isnan`, ...) carry the
+    ufunc as `__wrapped__`, so inspection would document NumPy's function instead: here they
+    are claimed by `module_name`, which exports them, with chainrule's own docstring."""
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        inner = getattr(obj, "__wrapped__", None)
+        if callable(obj) and inner is not None and not getattr(inner, "__module__", "") \
+                .startswith(("autograd", "nn")):
+            del obj.__wrapped__
+            obj.__module__ = module_name
+
+
+def on_config(config):
+    for module_name in API_MODULES.values():
+        _findable(module_name)
+    _documented.clear()
+    return config
+
+
+_documented = {}      # id of a documented object -> whether it shows a docstring
+
+
+def on_post_page(output, page, config):
+    if page.file.src_uri.startswith("api/"):
+        for m in re.finditer(r'<(h[1-6]) id="([\w.]+)"[^>]*>(.*?)</\1>(.*?)(?=<h[1-6] id=|$)',
+                             output, re.S):
+            text = re.sub(r"<[^>]+>|\s", "", m.group(4).split('class="doc doc-children"')[0])
+            _documented[m.group(2)] = bool(text)
+        for m in re.finditer(r'<span id="([\w.]+)"></span>', output):   # rows of a table
+            _documented[m.group(1)] = True
+    return output
+
+
+def _public(module_name):
+    """(id, object) for every name in the module's __all__, and in its public submodules'."""
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        yield f"{module_name}.{name}", obj
+        if type(obj) is type(module) and obj.__name__.startswith(module_name + "."):
+            yield from _public(obj.__name__)
+
+
+def on_post_build(config):
+    for module_name in API_MODULES.values():
+        for ident, obj in _public(module_name):
+            real = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+            found = next((i for i in (ident, real, getattr(obj, "__name__", None))
+                          if i in _documented), None)
+            if found is None:
+                log.warning("API reference: %s is in __all__ but documented on no api/ page",
+                            ident)
+            elif not _documented[found]:
+                log.warning("API reference: %s has no docstring", ident)
