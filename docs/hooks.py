@@ -3,6 +3,8 @@
 - Pictures made at build time: the home page's chain-rule graph (examples/demo.py's own
   f = (x + y) * z) and the committed examples/gallery images, served without copying them
   into docs/.
+- Nothing from a CDN: nbconvert's MathJax, Mermaid and widget loaders are left out, and
+  the notebooks run without tqdm's widget bar.
 - Math offline: every TeX formula ($...$ in the notebooks' Markdown, arithmatex's \\(...\\)
   in the pages) becomes MathML, which browsers draw with no script and no web font.
 - The API reference is complete: every name in the `__all__` of autograd, autograd.functional,
@@ -14,6 +16,7 @@ import html
 import importlib
 import importlib.util
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -43,11 +46,9 @@ def chain_rule_svg():
 
 def on_files(files, config):
     files.append(File.generated(config, "assets/chain_rule.svg", content=chain_rule_svg()))
-    gallery = ROOT / "examples" / "gallery"
-    for path in sorted(gallery.iterdir()):
-        files.append(File(path.name, str(gallery), str(Path(config["site_dir"]) / "gallery"),
-                          config["use_directory_urls"],
-                          dest_uri=f"gallery/{path.name}"))
+    for path in sorted((ROOT / "examples" / "gallery").iterdir()):
+        files.append(File(f"gallery/{path.name}", str(ROOT / "examples"), config["site_dir"],
+                          config["use_directory_urls"]))
     return files
 
 
@@ -75,9 +76,18 @@ def _dollars_to_mathml(text, where):
                                          where), text)
 
 
+# nbconvert's page head loads MathJax (here with an empty URL) and, for Mermaid diagrams,
+# imports mermaid from cdnjs: neither is wanted offline, and the notebooks hold no Mermaid.
+_NBCONVERT_CDN_SCRIPTS = re.compile(
+    r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->'
+    r'|<script type="module">(?:(?!</script>).)*?mermaid.*?</script>'
+    r'|<script>(?:(?!</script>).)*?addWidgetsRenderer.*?</script>', re.S)
+
+
 def on_page_content(content, page, config, files):
     where = page.file.src_uri
     if where.endswith(".ipynb"):
+        content = _NBCONVERT_CDN_SCRIPTS.sub("", content)
         content = _NOTEBOOK_MARKDOWN.sub(
             lambda m: m.group(1) + _dollars_to_mathml(m.group(2), where) + m.group(3), content)
     return _ARITHMATEX.sub(lambda m: mathml(m.group(2), m.group(1) == "div", where), content)
@@ -100,6 +110,9 @@ def _findable(module_name):
 
 
 def on_config(config):
+    # The notebooks' kernels inherit this environment: tqdm's notebook bar is an ipywidget,
+    # which a static page can only draw with a widget manager from unpkg.com, so no bar.
+    os.environ["TQDM_DISABLE"] = "1"
     for module_name in API_MODULES.values():
         _findable(module_name)
     _documented.clear()

@@ -3,7 +3,6 @@ page is checked in a real headless Chromium (selenium) when one is installed."""
 
 import json
 import re
-import shutil
 
 import pytest
 
@@ -59,50 +58,33 @@ def test_the_page_is_self_contained(tmp_path):
     assert data["names"] == {"m0": "0", "m1": "2"}
 
 
-def chrome():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None or not (shutil.which("chromium") or shutil.which("chromium-browser")
-                                   or shutil.which("google-chrome")):
-        pytest.skip("no headless Chromium and chromedriver here")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,900"):
-        options.add_argument(arg)
-    from selenium.webdriver.chrome.service import Service
-    return webdriver.Chrome(options=options, service=Service(driver_path))
-
-
 @needs_renderer
-def test_in_a_browser_click_opens_a_module_back_returns_and_hover_shows_the_tooltip(tmp_path):
+def test_in_a_browser_click_opens_a_module_back_returns_and_hover_shows_the_tooltip(tmp_path,
+                                                                                  browser):
     path = explore(mlp_loss()).save(tmp_path / "graph.html")
-    browser = chrome()
-    try:
-        from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.by import By
-        browser.get(path.resolve().as_uri() if hasattr(path, "resolve") else "file://" + path)
-        shown = lambda: [v.get_attribute("data-view") for v in         # noqa: E731
-                         browser.find_elements(By.CSS_SELECTOR, ".cre-view") if v.is_displayed()]
-        assert shown() == ["top"]
-        where = browser.find_element(By.CSS_SELECTOR, ".cre-where")
-        assert where.text == "whole graph"
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    browser.get(path.resolve().as_uri() if hasattr(path, "resolve") else "file://" + path)
+    shown = lambda: [v.get_attribute("data-view") for v in         # noqa: E731
+                     browser.find_elements(By.CSS_SELECTOR, ".cre-view") if v.is_displayed()]
+    assert shown() == ["top"]
+    where = browser.find_element(By.CSS_SELECTOR, ".cre-where")
+    assert where.text == "whole graph"
 
-        def node(title):
-            return next(g for g in browser.find_elements(By.CSS_SELECTOR, "g.node")
-                        if g.is_displayed() and g.find_element(By.TAG_NAME, "title")
-                        .get_attribute("textContent") == title)
-        node("m0").find_element(By.TAG_NAME, "polygon").click()
-        assert shown() == ["m0"] and where.text == "module 0"
-        browser.find_element(By.CSS_SELECTOR, ".cre-back").click()
-        assert shown() == ["top"] and where.text == "whole graph"
-        tip = browser.find_element(By.CSS_SELECTOR, ".cre-tip")
-        assert not tip.is_displayed()
-        ActionChains(browser).move_to_element(node("t0")).perform()
-        assert tip.is_displayed() and tip.text.splitlines()[:2] == ["loss", "shape (), float64"]
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-    finally:
-        browser.quit()
+    def node(title):
+        return next(g for g in browser.find_elements(By.CSS_SELECTOR, "g.node")
+                    if g.is_displayed() and g.find_element(By.TAG_NAME, "title")
+                    .get_attribute("textContent") == title)
+    node("m0").find_element(By.TAG_NAME, "polygon").click()
+    assert shown() == ["m0"] and where.text == "module 0"
+    browser.find_element(By.CSS_SELECTOR, ".cre-back").click()
+    assert shown() == ["top"] and where.text == "whole graph"
+    tip = browser.find_element(By.CSS_SELECTOR, ".cre-tip")
+    assert not tip.is_displayed()
+    ActionChains(browser).move_to_element(node("t0")).perform()
+    assert tip.is_displayed() and tip.text.splitlines()[:2] == ["loss", "shape (), float64"]
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
 
 
 def test_a_transformer_layer_opens_module_by_module():
