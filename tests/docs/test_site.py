@@ -104,13 +104,19 @@ def size(element):
     return rect["width"], rect["height"]
 
 
-def test_home_page_shows_the_chain_rule_picture(site, browser):
+def test_home_page_shows_the_chain_rule_picture_and_search_works_offline(site, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
     open_page(browser, site, "index.html")
     assert "chainrule" in browser.title
     picture = browser.find_element(By.CSS_SELECTOR, 'img[src$="chain_rule.svg"]')
     assert picture.is_displayed() and browser.execute_script(
         "return arguments[0].complete && arguments[0].naturalWidth", picture) > 100
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")         # the search shortcut
+    browser.find_element(By.CSS_SELECTOR, "input.md-search__input").send_keys("hessian")
+    found = WebDriverWait(browser, 10).until(lambda b: b.find_elements(
+        By.CSS_SELECTOR, ".md-search-result__item"))             # from file://, no server
+    assert any("autograd.functional" in f.text for f in found)
     assert_clean(browser)
 
 
@@ -127,10 +133,14 @@ def test_api_page_shows_a_signature_and_its_docstring(site, browser):
 def test_notebook_page_shows_a_graph_the_step_slider_and_formulas(site, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
     open_page(browser, site, "notebooks/01_chain_rule.html")
-    graphs = [g for g in browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea svg g.graph")
-              if g.is_displayed()]
-    assert graphs and all(w > 50 and h > 20 for w, h in map(size, graphs))
+
+    def graphs(b):
+        shown = [size(g) for g in b.find_elements(By.CSS_SELECTOR, ".jp-OutputArea svg g.graph")
+                 if g.is_displayed()]
+        return len(shown) >= 2 and all(w > 50 and h > 20 for w, h in shown)
+    WebDriverWait(browser, 10).until(graphs)          # the graph pictures, laid out
     steps = browser.find_element(By.CSS_SELECTOR, ".chainrule-steps")
     slider = steps.find_element(By.CSS_SELECTOR, 'input[type="range"]')
     label = steps.find_element(By.TAG_NAME, "span")
