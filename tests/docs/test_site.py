@@ -47,6 +47,9 @@ def test_the_build_is_strict_and_complete(site):
             "from_micrograd.html", "benchmarks.html", "numpy_support.html", "api/autograd.html",
             "api/functional.html", "api/testing.html", "api/viz.html", "api/nn.html",
             "api/nn_modules.html"} <= pages
+    gallery = (site / "gallery.html").read_text(encoding="utf-8")
+    for script in (ROOT / "examples").glob("*.py"):               # every example, its source
+        assert f"<summary>examples/{script.name}</summary>" in gallery
     bench = (site / "benchmarks.html").read_text(encoding="utf-8")
     first_heading = (ROOT / "benchmarks" / "README.md").read_text().splitlines()[0].lstrip("# ")
     assert first_heading in bench and "Speed targets live here" in bench   # included, not copied
