@@ -122,14 +122,28 @@ def on_config(config):
 _documented = {}      # id of a documented object -> whether it shows a docstring
 
 
+def docstring_text(html_after_heading):
+    """The docstring's own text in mkdocstrings' HTML after an object's heading: not its
+    signature, summary tables or members."""
+    contents = html_after_heading.partition('class="doc doc-contents')[2]
+    contents = contents.split('class="doc doc-children"')[0]
+    contents = re.sub(r"<table.*?</table>|<p><span class=\"doc-section-title\">.*?</p>", "",
+                      contents, flags=re.S)
+    return re.sub(r"<[^>]+>|\s", "", contents.partition(">")[2])
+
+
+def documented(page_html):
+    """{id: whether it shows a docstring} for each object on an API page."""
+    found = {m.group(2): bool(docstring_text(m.group(4))) for m in re.finditer(
+        r'<(h[1-6]) id="([\w.]+)"[^>]*>(.*?)</\1>(.*?)(?=<h[1-6] id=|$)', page_html, re.S)}
+    found.update((m.group(1), True)                                     # rows of a table
+                 for m in re.finditer(r'<span id="([\w.]+)"></span>', page_html))
+    return found
+
+
 def on_post_page(output, page, config):
     if page.file.src_uri.startswith("api/"):
-        for m in re.finditer(r'<(h[1-6]) id="([\w.]+)"[^>]*>(.*?)</\1>(.*?)(?=<h[1-6] id=|$)',
-                             output, re.S):
-            text = re.sub(r"<[^>]+>|\s", "", m.group(4).split('class="doc doc-children"')[0])
-            _documented[m.group(2)] = bool(text)
-        for m in re.finditer(r'<span id="([\w.]+)"></span>', output):   # rows of a table
-            _documented[m.group(1)] = True
+        _documented.update(documented(output))
     return output
 
 

@@ -3,6 +3,7 @@ link or an undocumented public name makes it fail, and the pages render in a rea
 Chromium with nothing fetched from the network: the chain-rule picture, an API signature, a
 notebook's graph and its backprop step slider, formulas as MathML."""
 
+import importlib.util
 import json
 import os
 import re
@@ -53,6 +54,17 @@ def test_the_build_is_strict_and_complete(site):
     bench = (site / "benchmarks.html").read_text(encoding="utf-8")
     first_heading = (ROOT / "benchmarks" / "README.md").read_text().splitlines()[0].lstrip("# ")
     assert first_heading in bench and "Speed targets live here" in bench   # included, not copied
+
+
+def test_the_docstring_check_sees_a_missing_docstring(site):
+    """Negative control of the build's API check (docs/hooks.py), on a real page: Tensor's
+    __bool__ has no docstring, autograd.sum has one."""
+    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    found = hooks.documented((site / "api" / "autograd.html").read_text(encoding="utf-8"))
+    assert found["autograd.Tensor.__bool__"] is False
+    assert found["autograd.sum"] is True and found["autograd.float32"] is True
 
 
 def test_no_page_loads_anything_from_the_network(site):
