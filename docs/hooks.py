@@ -15,6 +15,7 @@
 import html
 import importlib
 import importlib.util
+import json
 import logging
 import os
 import re
@@ -107,6 +108,30 @@ def _findable(module_name):
                 .startswith(("autograd", "nn")):
             del obj.__wrapped__
             obj.__module__ = module_name
+
+
+def all_members(module_name):
+    """The functions and classes in a module's __all__, which mkdocstrings documents under
+    it. Submodules, NumPy's own types and constants (a tuple's docstring is the tuple type's)
+    are documented on the page in Markdown instead."""
+    module = importlib.import_module(module_name)
+
+    def documented_here(obj):
+        if isinstance(obj, type):
+            return obj.__module__.startswith(("autograd", "nn"))
+        return callable(obj)
+    return [name for name in module.__all__ if documented_here(getattr(module, name))]
+
+
+def on_page_markdown(markdown, page, config, files):
+    """`members: __all__` under a `::: module` block lists that module's __all__."""
+    lines, target = markdown.splitlines(), None
+    for i, line in enumerate(lines):
+        if line.startswith("::: "):
+            target = line[4:].strip()
+        elif line.strip() == "members: __all__":
+            lines[i] = line.replace("__all__", json.dumps(all_members(target)))
+    return "\n".join(lines) + "\n"
 
 
 def on_config(config):
