@@ -48,6 +48,9 @@ def test_the_build_is_strict_and_complete(site):
             "from_micrograd.html", "benchmarks.html", "numpy_support.html", "api/autograd.html",
             "api/functional.html", "api/testing.html", "api/viz.html", "api/nn.html",
             "api/nn_modules.html"} <= pages
+    for page in (site / "api").glob("*.html"):        # no builtin type's docstring as a doc
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"new empty dictionary|Built-in immutable|str\(object=", text)
     gallery = (site / "gallery.html").read_text(encoding="utf-8")
     for script in (ROOT / "examples").glob("*.py"):               # every example, its source
         assert f"<summary>examples/{script.name}</summary>" in gallery
