@@ -331,7 +331,7 @@ jacobian = jacrev
 
 def hessian(f, argnums=0):
     """The Hessian of a scalar-valued f (shape I + I), as forward-over-reverse jacfwd(grad).
-    For a tuple of argnums, the nested blocks H[i][j] = ∂²f/∂xᵢ∂xⱼ (shape Iᵢ + Iⱼ), as JAX."""
+    For a tuple of argnums, the nested blocks `H[i][j]` = ∂²f/∂xᵢ∂xⱼ (shape Iᵢ + Iⱼ), as JAX."""
     return _named(jacfwd(grad(f, argnums), argnums), "hessian", f)
 
 

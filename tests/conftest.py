@@ -7,6 +7,7 @@ examples every run, so a landing never hinges on a lucky draw; locally they vary
 """
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -38,3 +39,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def browser():
+    """A real headless Chromium driven by selenium (Debian's chromium and chromedriver); the
+    browser console and network logs are kept (get_log("browser"), get_log("performance"))."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    driver_path = shutil.which("chromedriver")
+    if driver_path is None or not (shutil.which("chromium") or shutil.which("chromium-browser")
+                                   or shutil.which("google-chrome")):
+        pytest.skip("no headless Chromium and chromedriver here")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,900"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    from selenium.webdriver.chrome.service import Service
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -4,7 +4,6 @@ Chromium (selenium) on a CNN, an LSTM unrolled over time and a Transformer layer
 
 import json
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -62,20 +61,6 @@ def test_the_page_is_self_contained(tmp_path):
     assert data["names"] == {"m0": "module 0", "m1": "module 2"}
 
 
-def chrome():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    driver_path = shutil.which("chromedriver")
-    if driver_path is None or not (shutil.which("chromium") or shutil.which("chromium-browser")
-                                   or shutil.which("google-chrome")):
-        pytest.skip("no headless Chromium and chromedriver here")
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,900"):
-        options.add_argument(arg)
-    from selenium.webdriver.chrome.service import Service
-    return webdriver.Chrome(options=options, service=Service(driver_path))
-
-
 def small_cnn():
     ag.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
@@ -131,44 +116,41 @@ def test_modules_and_composites_are_boxes_to_open(name):
 
 @needs_renderer
 @pytest.mark.parametrize("name", MODELS)
-def test_in_a_browser_click_opens_back_returns_and_hover_shows_the_line(name, tmp_path):
+def test_in_a_browser_click_opens_back_returns_and_hover_shows_the_line(name, tmp_path,
+                                                                          browser):
     make, module, composite = MODELS[name]
     e = explore(make())
     path = e.save(tmp_path / "graph.html")
-    browser = chrome()
-    try:
-        from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.by import By
-        browser.get("file://" + str(path))
-        shown = lambda: [v.get_attribute("data-view") for v in         # noqa: E731
-                         browser.find_elements(By.CSS_SELECTOR, ".cre-view") if v.is_displayed()]
-        assert shown() == ["top"]
-        where = browser.find_element(By.CSS_SELECTOR, ".cre-where")
-        assert where.text == "whole graph"
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    browser.get("file://" + str(path))
+    shown = lambda: [v.get_attribute("data-view") for v in         # noqa: E731
+                     browser.find_elements(By.CSS_SELECTOR, ".cre-view") if v.is_displayed()]
+    assert shown() == ["top"]
+    where = browser.find_element(By.CSS_SELECTOR, ".cre-where")
+    assert where.text == "whole graph"
 
-        def node(title):
-            return next(g for g in browser.find_elements(By.CSS_SELECTOR, "g.node")
-                        if g.is_displayed() and g.find_element(By.TAG_NAME, "title")
-                        .get_attribute("textContent") == title)
+    def node(title):
+        return next(g for g in browser.find_elements(By.CSS_SELECTOR, "g.node")
+                    if g.is_displayed() and g.find_element(By.TAG_NAME, "title")
+                    .get_attribute("textContent") == title)
 
-        path = [what for what in (module, composite) if what is not None]
-        for what in path:                     # the module, then the composite inside it
-            nid = next(k for k, v in e.names.items() if v == what)
-            ActionChains(browser).move_to_element(node(nid)).click().perform()
-            assert shown() == [nid] and where.text == what
-        for what in [None] + path[:-1][::-1]:
-            browser.find_element(By.CSS_SELECTOR, ".cre-back").click()
-        assert shown() == ["top"] and where.text == "whole graph"
-        assert browser.find_element(By.CSS_SELECTOR, ".cre-back").get_attribute("disabled")
-        tip = browser.find_element(By.CSS_SELECTOR, ".cre-tip")
-        assert not tip.is_displayed()
-        ActionChains(browser).move_to_element(node("t0")).perform()
-        assert tip.is_displayed() and tip.text.splitlines()[1] == "shape (), float64"
-        assert f"# LINE {name}" in tip.text and "made at test_explore.py:" in tip.text
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-    finally:
-        browser.quit()
+    path = [what for what in (module, composite) if what is not None]
+    for what in path:                     # the module, then the composite inside it
+        nid = next(k for k, v in e.names.items() if v == what)
+        ActionChains(browser).move_to_element(node(nid)).click().perform()
+        assert shown() == [nid] and where.text == what
+    for what in [None] + path[:-1][::-1]:
+        browser.find_element(By.CSS_SELECTOR, ".cre-back").click()
+    assert shown() == ["top"] and where.text == "whole graph"
+    assert browser.find_element(By.CSS_SELECTOR, ".cre-back").get_attribute("disabled")
+    tip = browser.find_element(By.CSS_SELECTOR, ".cre-tip")
+    assert not tip.is_displayed()
+    ActionChains(browser).move_to_element(node("t0")).perform()
+    assert tip.is_displayed() and tip.text.splitlines()[1] == "shape (), float64"
+    assert f"# LINE {name}" in tip.text and "made at test_explore.py:" in tip.text
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
 
 
 def test_a_transformer_layer_opens_module_by_module():
