@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .grad_mode import modes
+from .grad_mode import modes, user_site
 
 _new = object.__new__
 _FLOATS = (np.float16, np.float32, np.float64)
@@ -130,6 +130,8 @@ class Tensor:
             self.name = name
         if requires_grad:
             self.requires_grad_(True)
+        if modes.source:
+            self._site = user_site(2)
 
     # ---- introspection -------------------------------------------------------------------
     @property
@@ -159,8 +161,9 @@ class Tensor:
                      doc="Names of the composites and modules (outermost first) whose code "
                          "made this tensor, e.g. ('MLP', 'layers.0', 'linear'); () for a leaf.")
     source = property(lambda self: getattr(self, "_site", None),
-                      doc="(file, line, function) of the user code whose op made this tensor, "
-                          "when made under autograd.record_source(); else None.")
+                      doc="(file, line, function) of the user code that made this tensor (by an "
+                          "op, or Tensor(...) for a leaf) under autograd.record_source(); else "
+                          "None.")
     op = property(lambda self: self._op, doc="The primitive that made this tensor, or None.")
     inputs = property(lambda self: self._inputs if self._op is not None else (),
                       doc="The positional inputs of `op`: Tensors, or arrays for constants.")

@@ -103,8 +103,8 @@ def tooltip(t, grad, opts):
 
 def made_at(t):
     """Lines saying where t was made: the file, line and code of the user's line, or how to
-    record it; nothing for a leaf."""
-    if t.op is None:
+    record it (a leaf made outside record_source() says nothing)."""
+    if t.source is None and t.op is None:
         return []
     if t.source is None:
         return ["made at: (unknown; run the forward pass under", "  autograd.record_source() "

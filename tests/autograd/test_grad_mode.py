@@ -150,3 +150,14 @@ def test_record_source_keeps_the_users_line_not_the_librarys():
         with ag.record_source(False):
             assert (ag.Tensor([1.0]) * 2).source is None
     assert not ag.grad_mode.modes.source
+
+
+def test_record_source_gives_leaves_and_parameters_their_line_too():
+    import nn
+    with ag.record_source():
+        x = ag.Tensor([1.0, 2.0], requires_grad=True)                 # LEAF
+        layer = nn.Linear(2, 3)                                        # PARAMETERS
+    lines = open(__file__, encoding="utf-8").read().splitlines()
+    assert "# LEAF" in lines[x.source[1] - 1]
+    assert "# PARAMETERS" in lines[layer.weight.source[1] - 1]
+    assert ag.Tensor(1.0).source is None                                   # off again
