@@ -13,6 +13,24 @@ import numpy as np
 from . import creation, engine, ops
 from .tensor import Tensor, index_data
 
+def _reflected(op, symbol):
+    """The reflected operator of op (`2 * t` calls t.__rmul__(2)): op with operands swapped."""
+    def method(self, other):
+        return op(other, self)
+    method.__doc__ = f"other {symbol} t, for `other {symbol} t` with a non-Tensor on the left"
+    return method
+
+
+def _pos(self):
+    """+t is t."""
+    return self
+
+
+def _getitem(self, index):
+    """t[index] with NumPy's indexing (ints, slices, None, ..., masks, integer arrays)."""
+    return ops.getitem(self, index=index_data(index))
+
+
 # operator -> autograd function
 OPERATORS = {
     "__add__": ops.add, "__sub__": ops.subtract, "__mul__": ops.multiply,
@@ -20,14 +38,10 @@ OPERATORS = {
     "__neg__": ops.negative, "__abs__": ops.absolute,
     "__eq__": ops.equal, "__ne__": ops.not_equal, "__lt__": ops.less, "__le__": ops.less_equal,
     "__gt__": ops.greater, "__ge__": ops.greater_equal,
-    "__radd__": lambda self, other: ops.add(other, self),
-    "__rsub__": lambda self, other: ops.subtract(other, self),
-    "__rmul__": lambda self, other: ops.multiply(other, self),
-    "__rtruediv__": lambda self, other: ops.divide(other, self),
-    "__rpow__": lambda self, other: ops.power(other, self),
-    "__rmatmul__": lambda self, other: ops.matmul(other, self),
-    "__pos__": lambda self: self,
-    "__getitem__": lambda self, index: ops.getitem(self, index=index_data(index)),
+    "__radd__": _reflected(ops.add, "+"), "__rsub__": _reflected(ops.subtract, "-"),
+    "__rmul__": _reflected(ops.multiply, "*"), "__rtruediv__": _reflected(ops.divide, "/"),
+    "__rpow__": _reflected(ops.power, "**"), "__rmatmul__": _reflected(ops.matmul, "@"),
+    "__pos__": _pos, "__getitem__": _getitem,
 }
 
 
@@ -68,15 +82,28 @@ def _masked_fill(self, mask, value):
     return ops.where(mask, value, self)
 
 
+def _numel(self):
+    """The number of elements (PyTorch's name for .size)."""
+    return self.size
+
+
+def _float(self):
+    """A float32 copy (PyTorch's float(); recorded: the gradient returns in t's dtype)."""
+    return ops.astype(self, np.float32)
+
+
+def _double(self):
+    """A float64 copy (PyTorch's double())."""
+    return ops.astype(self, np.float64)
+
+
 # method -> function whose first argument is the tensor (ops.METHODS adds the NumPy-named ones)
 METHODS = {"reshape": _reshape, "view": _reshape, "transpose": _transpose, "permute": _permute,
            "T": property(ops.transpose, doc="The axes reversed, as ndarray.T."),
            "backward": _backward,
            # PyTorch's names
            "unsqueeze": ops.expand_dims, "clone": ops.copy, "t": _t, "masked_fill": _masked_fill,
-           "numel": lambda self: self.size,
-           "float": lambda self: ops.astype(self, np.float32),
-           "double": lambda self: ops.astype(self, np.float64)}
+           "numel": _numel, "float": _float, "double": _double}
 
 # NumPy functions that only read values (no tensor comes out): they get the plain arrays
 READ_ONLY = ["shape", "ndim", "size", "result_type", "can_cast", "allclose", "isclose",

@@ -214,6 +214,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __array__(self, dtype=None, copy=None):
+        """np.asarray(t): the values (no gradient flows through NumPy from here)."""
         arr = np.asarray(self._data, dtype=dtype)
         return arr.copy() if copy else arr
 
@@ -257,16 +258,19 @@ class Tensor:
         return op(*args, **kwargs)
 
     def __len__(self):
+        """The length of the first axis."""
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
     def __iter__(self):
+        """t[0], t[1], ... along the first axis, each recorded as indexing."""
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
+        """The truth of a one-element tensor (more elements: use .any() or .all())."""
         if self.size != 1:
             raise ValueError(f"Tensor.__bool__: the truth value of a tensor with {self.size} "
                              "elements is ambiguous; use .any() or .all()")
@@ -280,12 +284,14 @@ class Tensor:
         return self._data.item()
 
     def __float__(self):
+        """float(t) of a one-element tensor."""
         if self.size != 1:
             raise TypeError(f"float(): only one-element tensors can be converted to a Python "
                             f"float; got shape {self.shape}")
         return float(self._data)
 
     def __int__(self):
+        """int(t) of a one-element tensor."""
         if self.size != 1:
             raise TypeError(f"int(): only one-element tensors can be converted to a Python "
                             f"int; got shape {self.shape}")
@@ -458,10 +464,21 @@ class Tensor:
 
     # Augmented assignment updates in place (p -= lr * g under no_grad), never rebinds p to
     # a new tensor; in grad mode a tensor that requires grad refuses, as sub_ does.
-    def __iadd__(self, other): return self.add_(other)
-    def __isub__(self, other): return self.sub_(other)
-    def __imul__(self, other): return self.mul_(other)
-    def __itruediv__(self, other): return self.div_(other)
+    def __iadd__(self, other):
+        """t += v in place (as add_)."""
+        return self.add_(other)
+
+    def __isub__(self, other):
+        """t -= v in place (as sub_)."""
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        """t *= v in place (as mul_)."""
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        """t /= v in place (as div_)."""
+        return self.div_(other)
 
 
 def _refuse_grad(value, opname):
