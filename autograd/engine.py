@@ -8,10 +8,10 @@
    down to its input's shape (broadcasting is undone here and only here), checked, and added up;
 3. leaves (and tensors that asked with `retain_grad()`) receive `.grad`; gradients add.
 
-Cotangents live in a dict local to the pass, keyed by node identity. An array the pass made
-itself (a sum of two cotangents, or the buffer a primitive's in-place VJP form adds into, see
-Primitive.defvjp_into) takes further contributions in place; arrays that came from elsewhere
-(the user's seed, a VJP returning its g) are never written. The graph itself is left
+Cotangents live in a dict local to the pass, keyed by node identity. A cotangent that has
+received two contributions, or one from a primitive's in-place VJP form (Primitive.defvjp_into),
+is a Gathering: an array the pass made itself, which takes further contributions in place;
+arrays that came from elsewhere (the user's seed, a VJP returning its g) are never written. The graph itself is left
 as it was, so it can be drawn after backward and differentiated again: calling backward twice
 adds the gradients twice (`retain_graph` is accepted for PyTorch compatibility and ignored).
 
@@ -120,9 +120,9 @@ def backprop(roots, seeds, *, create_graph=False, accumulate=True, targets=None,
 
 
 class Gathering:
-    """A cotangent gathered by VJPs' in-place forms (Primitive.defvjp_into) in a first-order
-    backward: an array of the input's shape that the pass owns, plus products aᵢᵀbᵢ not yet
-    formed. The products are formed at once, as one product of the stacked operands, when the
+    """A cotangent of several contributions in a first-order backward (or of one from a VJP's
+    in-place form, Primitive.defvjp_into): an array of the input's shape that the pass owns,
+    so further contributions add in place, plus products aᵢᵀbᵢ not yet formed. The products are formed at once, as one product of the stacked operands, when the
     cotangent is complete: a weight used at T time steps gets its gradient in one matrix
     product instead of T small ones."""
 
@@ -130,7 +130,7 @@ class Gathering:
 
     def __init__(self, like, start=None, owned=False):
         self.shape, self.dtype = like.shape, like.dtype
-        self.array, self.own = start, owned and start is not None
+        self.array, self.own = start, owned     # own: made by this pass, writable
         self.lefts, self.rights = [], []
 
     def buffer(self):
@@ -171,7 +171,6 @@ class _Pass:
             targets, stop
         self.hooks, self.on_step, self.useful = hooks, on_step, useful
         self.grads, self.heap, self.leaves, self.found = {}, [], [], {}
-        self.owned = {}     # id -> a cotangent array this pass made, so it may add into it
         self.special = targets is not None or on_step is not None or bool(stop)
 
     def receive(self, t, g):
@@ -205,7 +204,7 @@ class _Pass:
         heap, grads, pop, push = self.heap, self.grads, heapq.heappop, heapq.heappush
         raw, useful, special, stop, leaves = self.raw, self.useful, self.special, self.stop, \
             self.leaves
-        anomaly, owned = modes.anomaly, self.owned
+        anomaly = modes.anomaly
         nxt = None          # the next node when it is known without the heap (a chain)
         while True:
             if nxt is not None:
@@ -215,10 +214,8 @@ class _Pass:
             else:
                 break
             g = grads.pop(id(t))
-            if owned:
-                owned.pop(id(t), None)
-                if type(g) is Gathering:
-                    g = g.value()
+            if type(g) is Gathering:
+                g = g.value()
             if special or t._hooks is not None:
                 g = self.settle(t, g)
                 if id(t) in stop:
@@ -251,8 +248,7 @@ class _Pass:
                 if into is not None and into[k] is not None:
                     # the VJP's in-place form adds into x's gathering cotangent
                     if type(prev) is not Gathering:
-                        grads[key] = owned[key] = Gathering(x._data, prev,
-                                                            owned.get(key) is prev)
+                        grads[key] = Gathering(x._data, prev)
                     into[k](grads[key], g, out, *args, **kw)
                     if prev is not None:
                         continue
@@ -269,12 +265,12 @@ class _Pass:
                     if anomaly:
                         check_backward(op, t, k, gx)
                     if prev is not None:
-                        if owned.get(key) is prev:
-                            prev += gx              # a buffer of this pass: add in place
+                        if type(prev) is Gathering:
+                            prev += gx              # an array of this pass: add in place
                         else:
-                            total = grads[key] = prev + gx
-                            if raw and type(total) is np.ndarray and total.ndim:
-                                owned[key] = total
+                            total = prev + gx
+                            grads[key] = Gathering(xdata, total, True) if raw and \
+                                type(total) is np.ndarray and total.ndim else total
                         continue
                     grads[key] = gx
                 # x's first cotangent: put x in line

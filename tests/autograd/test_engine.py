@@ -387,8 +387,8 @@ def test_many_slices_and_indices_of_one_tensor_add_up(slices, picks):
 
 
 def test_a_users_gradient_array_is_never_added_into():
-    """Fan-in of three or more: the engine adds in place only into arrays it made itself; the
-    seed the user passed (returned unchanged by add's VJP to several inputs) stays as it was."""
+    """The engine adds in place only into arrays it made itself: neither the seed the user
+    passed nor one array that add's VJP hands to two inputs is written."""
     x = Tensor(np.ones(4), requires_grad=True)
     y = x * 1.0
     z = y + y + y + y                               # y receives the same array four times
@@ -396,6 +396,11 @@ def test_a_users_gradient_array_is_never_added_into():
     z.backward(seed)
     np.testing.assert_array_equal(seed, np.arange(4.0))
     np.testing.assert_array_equal(x.grad.numpy(), 4 * np.arange(4.0))
+    x.grad = None
+    a, b = x * 2.0, x * 3.0
+    c = a[::-1]
+    ((a + b) + c).backward(seed)    # a and b get one array from add; c's slice then adds to a's
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * (seed + seed[::-1]) + 3 * seed)
 
 
 def test_slice_gradients_with_a_hook_on_the_sliced_tensor():
