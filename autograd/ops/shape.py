@@ -137,15 +137,15 @@ def ravel(a, order="C"):
 # ---- indexing -------------------------------------------------------------------------------
 
 
+_BASIC = {slice, int, type(None), type(Ellipsis)}     # the types of a basic index's parts
+
+
 def _is_basic(index):
     """True for indices made of ints, slices, None and Ellipsis (views: no repeated element)."""
     for i in (index if type(index) is tuple else (index,)):
         if not (type(i) in _BASIC or isinstance(i, (int, np.integer))):
             return False
     return True
-
-
-_BASIC = {slice, int, type(None), type(Ellipsis)}
 
 
 @primitive
